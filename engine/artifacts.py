@@ -1,0 +1,142 @@
+"""Loading and verifying a self-describing model artifact directory.
+
+An artifact directory holds::
+
+    model.onnx       the graph the engine serves (int8 for CPU, fp16 for GPU, or fp32)
+    tokenizer.json   the fast tokenizer
+    labels.json      {"labels": ["O", "B-DOCTOR", "I-DOCTOR", ...], "scheme": "BIO"}
+    manifest.json    file hashes, window config, versions, fusion, quantisation, parity numbers
+
+The engine refuses a directory whose files do not match the manifest's SHA-256 hashes.
+
+Example:
+    >>> art = load_artifacts("artifacts/default")                  # doctest: +SKIP
+    >>> art.max_length, art.stride, art.labels[:3]                  # doctest: +SKIP
+    (256, 64, ['O', 'B-PATIENT', 'I-PATIENT'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ArtifactError
+from engine.text.tokenize import TextTokenizer
+
+MANIFEST = "manifest.json"
+LABELS = "labels.json"
+TOKENIZER = "tokenizer.json"
+MODEL = "model.onnx"
+FORMAT_VERSION = 1
+
+#: The embedded default model ships inside the package here.
+DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
+
+
+def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_table(root: str | Path, names: list[str]) -> dict[str, dict[str, Any]]:
+    """The manifest's ``files`` entry: ``{name: {"sha256": ..., "bytes": ...}}``."""
+    r = Path(root)
+    return {n: {"sha256": file_sha256(r / n), "bytes": (r / n).stat().st_size} for n in names}
+
+
+def write_labels(root: str | Path, labels: list[str]) -> None:
+    """Write ``labels.json`` (BIO tags in model output order)."""
+    Path(root, LABELS).write_text(json.dumps({"labels": labels, "scheme": "BIO"}, indent=1) + "\n")
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """A verified artifact directory, ready for the engine."""
+
+    root: Path
+    model_path: Path
+    tokenizer: TextTokenizer
+    labels: list[str]
+    max_length: int
+    stride: int
+    manifest: dict[str, Any]
+
+    @property
+    def precision(self) -> str:
+        """``fp32``, ``int8`` or ``fp16``."""
+        return str(self.manifest.get("precision", "fp32"))
+
+    @property
+    def model_sha256(self) -> str:
+        """Hash of the served graph (benchmarks report it)."""
+        return str(self.manifest["files"][MODEL]["sha256"])
+
+
+def default_model_available() -> bool:
+    """True when the package carries the embedded default model."""
+    return (DEFAULT_MODEL_DIR / MANIFEST).is_file()
+
+
+def load_artifacts(path: str | Path | None = None, verify: bool = True) -> Artifacts:
+    """Load and verify an artifact directory (``None``: the embedded default model).
+
+    Raises:
+        ArtifactError: a file is missing, a hash does not match, or the manifest is malformed.
+    """
+    root = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    if path is None and not default_model_available():
+        raise ArtifactError(
+            "E210",
+            "this install carries no embedded default model",
+            fix="Pass --model DIR (an export directory), or reinstall the package from a clone of main.",
+        )
+    mpath = root / MANIFEST
+    if not mpath.is_file():
+        raise ArtifactError(
+            "E211",
+            f"{root} is not a model artifact: no {MANIFEST}",
+            fix="Point --model at a directory written by `deid export`.",
+        )
+    try:
+        manifest = json.loads(mpath.read_text())
+        files = manifest["files"]
+        max_length = int(manifest["window"]["max_length"])
+        stride = int(manifest["window"]["stride"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ArtifactError("E212", f"malformed {mpath}: {e}", fix="Export the model again.") from e
+    if int(manifest.get("format_version", 0)) != FORMAT_VERSION:
+        raise ArtifactError("E213", f"{mpath} has format_version {manifest.get('format_version')}, "
+                            f"this engine reads {FORMAT_VERSION}", fix="Export the model again.")
+    for name in (MODEL, TOKENIZER, LABELS):
+        if name not in files:
+            raise ArtifactError("E214", f"{mpath} does not list {name}", fix="Export the model again.")
+    for name, meta in files.items():
+        f = root / name
+        if not f.is_file():
+            raise ArtifactError("E215", f"artifact file missing: {f}", fix="Copy the whole export directory.")
+        if verify and file_sha256(f) != meta["sha256"]:
+            raise ArtifactError(
+                "E216",
+                f"{f} does not match the SHA-256 in {mpath}: the artifact was modified or is corrupt",
+                fix="Re-export the model, or restore the file from the original export.",
+            )
+    labels_doc = json.loads((root / LABELS).read_text())
+    labels = list(labels_doc["labels"])
+    if not labels or labels[0] != "O":
+        raise ArtifactError("E217", f"{root / LABELS} must list 'O' first, got {labels[:3]}")
+    return Artifacts(
+        root=root,
+        model_path=root / MODEL,
+        tokenizer=TextTokenizer.from_file(root / TOKENIZER),
+        labels=labels,
+        max_length=max_length,
+        stride=stride,
+        manifest=manifest,
+    )

@@ -1,0 +1,147 @@
+"""One validated engine configuration, loaded from TOML/JSON or built in code, with dotted overrides.
+
+Example:
+    >>> cfg = EngineConfig.from_overrides(["decode.o_threshold=0.9", "redact.style=mask"])
+    >>> cfg.decode.o_threshold, cfg.redact.style
+    (0.9, 'mask')
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.errors import ConfigError
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RuntimeConfig(_Frozen):
+    """How the ONNX model runs."""
+
+    device: Literal["cpu", "cuda"] = Field("cpu", description="Execution device; cuda needs onnxruntime-gpu.")
+    threads: int = Field(0, ge=0, description="Intra-op threads; 0 lets onnxruntime choose.")
+    batch_size: int = Field(8, ge=1, description="Windows per model call (8 is the CPU sweet spot).")
+    graph_optimization: Literal["disable", "basic", "extended", "all"] = Field(
+        "all", description="onnxruntime graph optimisation level."
+    )
+    max_length: int | None = Field(None, ge=8, description="Override the artifact's window length.")
+    stride: int | None = Field(None, ge=0, description="Override the artifact's window overlap in tokens.")
+
+
+class DecodeConfig(_Frozen):
+    """From logits to spans."""
+
+    o_threshold: float = Field(
+        0.5,
+        gt=0.0,
+        le=1.0,
+        description="Recall knob: a word is PHI unless P(O) exceeds this (lower = fewer spans; "
+        "raise towards 1 for more recall).",
+    )
+    min_score: float = Field(0.0, ge=0.0, le=1.0, description="Drop model spans scoring below this.")
+
+
+class LayersConfig(_Frozen):
+    """Switches for each detection layer (the ablation toggles these in order)."""
+
+    model: bool = Field(True, description="The token classifier.")
+    templates: bool = Field(True, description="Regex templates (dates, ages, phones, IDs, ...).")
+    lists: bool = Field(True, description="Keyword lists (states, countries, professions, ...).")
+    extraction: bool = Field(True, description="In-token extraction ('79yo' -> AGE '79').")
+    propagation: bool = Field(True, description="Trusted terms propagated within a note and a patient.")
+
+
+class HybridConfig(_Frozen):
+    """Tuning of the hybrid layer (see engine.hybrid)."""
+
+    allow_list_files: tuple[str, ...] = Field((), description="Extra allow-list files (one term per line).")
+    deny_list_files: tuple[str, ...] = Field((), description="Extra deny-list files ('term<TAB>SUBTYPE').")
+    propagate_min_score: float = Field(0.9, ge=0.0, le=1.0, description="Score that makes a model term trusted.")
+    propagate_subtypes: tuple[str, ...] = Field(
+        ("PATIENT", "DOCTOR", "HOSPITAL"), description="Subtypes propagated across a patient's notes."
+    )
+    disabled_templates: tuple[str, ...] = Field((), description="Template names to switch off.")
+    min_token_len: int = Field(2, ge=1, description="Propagated terms shorter than this are ignored.")
+
+
+class RedactConfig(_Frozen):
+    """How spans are replaced."""
+
+    style: Literal["tag", "mask"] = Field("tag", description="tag: [NAME]; mask: '*' per character.")
+    with_subtype: bool = Field(False, description="tag style: [NAME:DOCTOR] instead of [NAME].")
+    mask_char: str = Field("*", min_length=1, max_length=1, description="mask style character.")
+
+
+class EngineConfig(_Frozen):
+    """Everything the engine needs besides the artifact."""
+
+    model_dir: str | None = Field(None, description="Artifact directory; None = embedded default model.")
+    runtime: RuntimeConfig = RuntimeConfig()
+    decode: DecodeConfig = DecodeConfig()
+    layers: LayersConfig = LayersConfig()
+    hybrid: HybridConfig = HybridConfig()
+    redact: RedactConfig = RedactConfig()
+    on_error: Literal["raise", "redact_all"] = Field(
+        "raise", description="Fail closed: raise, or redact the whole document. There is no 'skip'."
+    )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EngineConfig:
+        """Validate a nested dict; errors name the field path."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as e:
+            first = e.errors()[0]
+            path = ".".join(str(p) for p in first["loc"])
+            raise ConfigError("E100", f"invalid config at '{path}': {first['msg']}",
+                              fix="See `deid detect --help` or README 'Configuration'.") from e
+
+    @classmethod
+    def from_file(cls, path: str | Path, overrides: list[str] | None = None) -> EngineConfig:
+        """Load TOML or JSON, then apply dotted ``key=value`` overrides."""
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError("E104", f"config file not found: {p}")
+        data = tomllib.loads(p.read_text()) if p.suffix == ".toml" else json.loads(p.read_text())
+        return cls.from_dict(apply_overrides(data, overrides or []))
+
+    @classmethod
+    def from_overrides(cls, overrides: list[str], base: EngineConfig | None = None) -> EngineConfig:
+        """Apply dotted overrides (``decode.o_threshold=0.9``) on top of ``base`` (or the defaults)."""
+        data = (base or cls()).model_dump()
+        return cls.from_dict(apply_overrides(data, overrides))
+
+    def replace(self, **changes: Any) -> EngineConfig:
+        """A copy with some top-level sections replaced, validated."""
+        data = self.model_dump()
+        for k, v in changes.items():
+            data[k] = v.model_dump() if isinstance(v, BaseModel) else v
+        return self.from_dict(data)
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``a.b.c=value`` strings to a nested dict (values parsed as JSON when they parse)."""
+    out = json.loads(json.dumps(data))
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise ConfigError("E105", f"override {item!r} is not key=value", fix="Write e.g. decode.o_threshold=0.9")
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        node = out
+        parts = key.strip().lstrip("-").removeprefix("engine.").split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError("E106", f"override {key!r}: {part} is not a section")
+        node[parts[-1]] = value
+    return out

@@ -1,0 +1,74 @@
+"""Typed, coded errors. Each message says what went wrong and how to fix it.
+
+Example:
+    >>> raise ConfigError("E101", "window.stride must be < max_length", fix="Lower --engine.window.stride.")
+"""
+
+from __future__ import annotations
+
+
+class DeidError(Exception):
+    """Base of every error the engine raises on purpose.
+
+    Attributes:
+        code: short stable code, e.g. ``"E101"``, searchable in the docs.
+        fix: one sentence telling the user what to do.
+    """
+
+    def __init__(self, code: str, message: str, fix: str | None = None) -> None:
+        self.code = code
+        self.fix = fix
+        text = f"[{code}] {message}"
+        if fix:
+            text += f" Fix: {fix}"
+        super().__init__(text)
+
+
+class ConfigError(DeidError):
+    """A configuration value is invalid or missing."""
+
+
+class ArtifactError(DeidError):
+    """A model artifact directory is missing files, has bad hashes, or is malformed."""
+
+
+class AlignmentError(DeidError):
+    """Character spans and tokens could not be aligned, or an annotation does not match its text."""
+
+
+class CoverageError(DeidError):
+    """Windows do not cover every character: something would be silently skipped."""
+
+
+class InputError(DeidError):
+    """User input could not be read (bad encoding, malformed JSONL, missing field)."""
+
+
+class DeviceError(DeidError):
+    """The requested execution device (e.g. CUDA) is not available."""
+
+
+class DetectionError(DeidError):
+    """A detector failed while processing a document (the engine fails closed on it)."""
+
+
+class ParityError(DeidError):
+    """An exported model does not match its PyTorch source within tolerance."""
+
+
+class ShapeMismatch(ParityError):
+    """Exported and reference outputs have different shapes."""
+
+
+class ToleranceExceeded(ParityError):
+    """Exported outputs differ from the reference by more than the configured tolerance."""
+
+
+def missing_extra(package: str, extra: str) -> ImportError:
+    """Build the ImportError raised when an optional dependency is missing.
+
+    Example:
+        >>> str(missing_extra("torch", "train"))
+        "torch is needed here: pip install 'deid-engine[train]'"
+    """
+    return ImportError(f"{package} is needed here: pip install 'deid-engine[{extra}]'")
