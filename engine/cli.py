@@ -1,0 +1,252 @@
+"""The ``deid`` command: a thin wrapper over the importable API.
+
+Subcommands: ``detect`` and ``redact`` (here), plus ``synth``, ``train``, ``eval``, ``export`` and
+``bench`` registered by the optional packages when they are installed.
+
+Exit codes:
+    0  success
+    1  de-identification failed (nothing written, or the whole output replaced by a fail-closed error)
+    2  bad input or usage (unreadable file, malformed JSONL line, invalid config value)
+    3  model artifact or device problem (missing/corrupt artifact, CUDA not available)
+    4  finished with --skip-bad, but some input records were malformed (see the summary on stderr)
+
+Example:
+    $ deid detect notes.jsonl -o spans.jsonl
+    $ deid redact examples/ --style mask
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+from engine.errors import ArtifactError, ConfigError, DeidError, DeviceError, InputError
+
+PLUGINS = ("training.synth.cli", "training.train_cli", "training.eval_cli", "export.cli", "benchmarks.cli")
+
+
+class Progress:
+    """A minimal progress bar on stderr (no dependency); silent for one document or --quiet."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.done = total, 0
+        self.enabled = enabled and total > 1
+        self.t0 = self.last = time.perf_counter()
+
+    def step(self, n: int = 1) -> None:
+        """Advance by ``n`` documents and redraw at most 10 times a second."""
+        self.done += n
+        now = time.perf_counter()
+        if self.enabled and (now - self.last > 0.1 or self.done == self.total):
+            self.last = now
+            frac = self.done / self.total
+            bar = "#" * int(30 * frac)
+            rate = self.done / max(now - self.t0, 1e-9)
+            sys.stderr.write(f"\r[{bar:<30}] {self.done}/{self.total} docs {rate:.1f} docs/s")
+            if self.done == self.total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _add_engine_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", help="a .txt file, a directory of .txt files, a .jsonl file, or - for stdin")
+    p.add_argument("-o", "--output", help="output file (or directory, for redact on a directory); default stdout")
+    p.add_argument("--model", help="model artifact directory (default: the embedded model)")
+    p.add_argument("--device", choices=["cpu", "cuda"], help="execution device (default cpu)")
+    p.add_argument("--threads", type=int, help="onnxruntime intra-op threads (default: all cores)")
+    p.add_argument("--batch-size", type=int, help="windows per model call (default 8)")
+    p.add_argument("--config", help="engine config file (TOML or JSON)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="config override, e.g. --set decode.o_threshold=0.9 (repeatable)")
+    p.add_argument("--encoding", default="utf-8", help="input text encoding (default utf-8)")
+    p.add_argument("--input-format", choices=["auto", "text", "jsonl"], default="auto")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="report malformed JSONL lines in a summary and keep their place with an error field")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def build_config(args: argparse.Namespace):  # noqa: ANN201 - EngineConfig, imported lazily
+    """The validated :class:`EngineConfig` from ``--config``, ``--set`` and the shortcut flags."""
+    from engine.config import EngineConfig
+
+    overrides = list(args.set)
+    for flag, key in (("model", "model_dir"), ("device", "runtime.device"), ("threads", "runtime.threads"),
+                      ("batch_size", "runtime.batch_size")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides.append(f"{key}={json.dumps(value)}")
+    if getattr(args, "style", None):
+        overrides.append(f"redact.style={args.style}")
+    if getattr(args, "with_subtype", False):
+        overrides.append("redact.with_subtype=true")
+    if args.config:
+        return EngineConfig.from_file(args.config, overrides)
+    return EngineConfig.from_overrides(overrides)
+
+
+class AtomicOutput:
+    """Write to a temporary file beside the target and rename on success: no partial output ever."""
+
+    def __init__(self, path: str | None, force: bool, inputs: Sequence[str]) -> None:
+        self.path = Path(path) if path else None
+        if self.path is not None:
+            if any(self.path.resolve() == Path(i).resolve() for i in inputs if i != "-"):
+                raise InputError("E620", f"output {self.path} is also the input", fix="Choose another -o path.")
+            if self.path.exists() and not force:
+                raise InputError("E621", f"output {self.path} exists", fix="Pass --force to overwrite it.")
+        self._tmp: IO[str] | None = None
+
+    def __enter__(self) -> IO[str]:
+        if self.path is None:
+            return sys.stdout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        self._tmp = os.fdopen(fd, "w", encoding="utf-8")
+        return self._tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
+        if self._tmp is None:
+            return
+        self._tmp.close()
+        if exc_type is None:
+            os.replace(self._tmp.name, self.path)  # type: ignore[arg-type]
+        else:
+            os.unlink(self._tmp.name)
+
+
+def _results(args: argparse.Namespace, redact: bool) -> tuple[int, Iterator[tuple[object, object]]]:
+    """Input count and a stream of (InputItem, Result | None) pairs in input order."""
+    from engine.io import read_inputs
+    from engine.pipeline import Deidentifier
+
+    n, items = read_inputs(args.input, args.encoding, args.skip_bad, args.input_format)
+    deid = Deidentifier(build_config(args))
+    progress = Progress(n, not args.quiet)
+
+    def stream() -> Iterator[tuple[object, object]]:
+        buffered: list = []
+
+        def flush() -> Iterator[tuple[object, object]]:
+            docs = [it.doc for it in buffered if it.doc is not None]
+            results = iter(deid.detect_many(docs, redact=redact))
+            for it in buffered:
+                yield it, (next(results) if it.doc is not None else None)
+                progress.step()
+
+        for it in items:
+            buffered.append(it)
+            if len(buffered) >= 64:
+                yield from flush()
+                buffered = []
+        if buffered:
+            yield from flush()
+
+    return n, stream()
+
+
+def _record(item, result, redact: bool) -> dict:  # noqa: ANN001
+    if result is None:
+        return {"id": None, "source": item.source, "spans": [], "error": item.error}
+    return result.to_dict() if redact else {k: v for k, v in result.to_dict().items() if k != "text"}
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    """``deid detect``: one JSONL record of spans per input document, in input order."""
+    bad = 0
+    _, stream = _results(args, redact=False)
+    with AtomicOutput(args.output, args.force, [args.input]) as out:
+        for item, result in stream:
+            bad += result is None
+            out.write(json.dumps(_record(item, result, False), ensure_ascii=False) + "\n")
+    return _summary(bad)
+
+
+def cmd_redact(args: argparse.Namespace) -> int:
+    """``deid redact``: redacted text (text input), files (directory input) or JSONL (JSONL input)."""
+    from engine.io import read_inputs  # noqa: F401 - validates before any output
+
+    src = Path(args.input) if args.input != "-" else None
+    jsonl = args.input_format == "jsonl" or (src is not None and src.suffix in (".jsonl", ".ndjson"))
+    bad = 0
+    n, stream = _results(args, redact=True)
+    if src is not None and src.is_dir() and args.output:
+        outdir = Path(args.output)
+        if outdir.resolve() == src.resolve():
+            raise InputError("E620", "output directory is the input directory", fix="Choose another -o.")
+        outdir.mkdir(parents=True, exist_ok=True)
+        pending = list(stream)  # everything succeeds before any file is written
+        for item, result in pending:
+            target = outdir / f"{result.id}.txt"
+            if target.exists() and not args.force:
+                raise InputError("E621", f"{target} exists", fix="Pass --force to overwrite.")
+        for item, result in pending:
+            (outdir / f"{result.id}.txt").write_text(result.redacted, encoding="utf-8")
+        return 0
+    with AtomicOutput(args.output, args.force, [args.input]) as out:
+        for item, result in stream:
+            if jsonl or (args.input == "-" and n and item.source.startswith("<stdin>:")):
+                bad += result is None
+                out.write(json.dumps(_record(item, result, True), ensure_ascii=False) + "\n")
+            elif n > 1:
+                out.write(f"===== {result.id} =====\n{result.redacted}\n\n")
+            else:
+                out.write(result.redacted)
+    return _summary(bad)
+
+
+def _summary(bad: int) -> int:
+    if bad:
+        sys.stderr.write(f"{bad} malformed input record(s) skipped; their output records carry an 'error'\n")
+        return 4
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``deid`` argument parser with every available subcommand."""
+    parser = argparse.ArgumentParser(prog="deid", description="Offline clinical text de-identification.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("detect", help="write PHI spans as JSONL")
+    _add_engine_args(p)
+    p.set_defaults(func=cmd_detect)
+    p = sub.add_parser("redact", help="write redacted text")
+    _add_engine_args(p)
+    p.add_argument("--style", choices=["tag", "mask"], help="[NAME] tags (default) or *** masks")
+    p.add_argument("--with-subtype", action="store_true", help="tags like [NAME:DOCTOR]")
+    p.set_defaults(func=cmd_redact)
+    for name in PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue  # optional extra not installed
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``deid`` console script; returns the exit code."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (InputError, ConfigError) as e:
+        sys.stderr.write(f"deid: error: {e}\n")
+        return 2
+    except (ArtifactError, DeviceError) as e:
+        sys.stderr.write(f"deid: error: {e}\n")
+        return 3
+    except DeidError as e:
+        sys.stderr.write(f"deid: error: {e}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""The engine: notes in, PHI spans and redacted text out.
+
+Stages: tokenize -> windows -> model (length-bucketed batches) -> stitch -> decode -> hybrid detectors
+-> extraction and propagation -> resolve -> redact. Every stage works on :class:`~engine.types.Span`.
+
+Fail closed: an exception in any stage raises :class:`~engine.errors.DetectionError` (``on_error="raise"``)
+or redacts the whole document (``on_error="redact_all"``); it never returns text with fewer spans.
+
+Example:
+    >>> deid = Deidentifier()                                        # doctest: +SKIP
+    >>> deid.redact("PT SEEN BY DR FOLEY 7/22; TO CALVERT HOSP").redacted   # doctest: +SKIP
+    'PT SEEN BY DR [NAME] [DATE]; TO [LOCATION] HOSP'
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from engine.artifacts import Artifacts, load_artifacts
+from engine.config import EngineConfig
+from engine.decode.spans import TagTable, decode_spans
+from engine.decode.stitch import stitch
+from engine.errors import ConfigError, DeidError, DetectionError, InputError
+from engine.model.runner import ModelRunner
+from engine.model.session import make_session
+from engine.redact.apply import redact
+from engine.text.windows import make_windows
+from engine.types import Document, Result, Span
+
+REDACT_ALL_LABEL = "REDACTED"
+
+
+def as_document(item: str | Document | Mapping[str, Any], index: int = 0) -> Document:
+    """Coerce a string, a :class:`Document` or a ``{"id","text"[,"group"]}`` mapping to a Document."""
+    if isinstance(item, Document):
+        return item
+    if isinstance(item, str):
+        return Document(id=str(index), text=item)
+    if isinstance(item, Mapping):
+        if not isinstance(item.get("text"), str):
+            raise InputError("E601", f"document {index} has no string 'text' field",
+                             fix='Each record needs {"id": ..., "text": "..."}.')
+        group = item.get("group")
+        return Document(id=str(item.get("id", index)), text=item["text"],
+                        group=None if group is None else str(group))
+    raise InputError("E602", f"cannot read a document from {type(item).__name__}")
+
+
+class StageTimer:
+    """Accumulates wall time per stage (tokenize, infer, decode, ...) for profiling reports."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def add(self, stage: str, t0: float) -> float:
+        """Charge the time since ``t0`` to ``stage``; returns now."""
+        now = time.perf_counter()
+        self.seconds[stage] += now - t0
+        return now
+
+
+class Deidentifier:
+    """Detect and redact PHI with an ONNX token classifier plus the hybrid layer.
+
+    Args:
+        config: engine configuration (defaults: embedded model, all layers on, tag redaction).
+        artifacts: an already loaded artifact directory (skips loading ``config.model_dir``).
+        hybrid: an already built hybrid layer (tests inject failing ones).
+    """
+
+    def __init__(
+        self,
+        config: EngineConfig | None = None,
+        artifacts: Artifacts | None = None,
+        hybrid: Any | None = None,
+    ) -> None:
+        self.config = config or EngineConfig()
+        self.timer = StageTimer()
+        layers = self.config.layers
+        self.artifacts = artifacts or load_artifacts(self.config.model_dir)
+        rt = self.config.runtime
+        self.max_length = rt.max_length or self.artifacts.max_length
+        self.stride = rt.stride if rt.stride is not None else self.artifacts.stride
+        make_windows(1, self.max_length, self.stride)  # validates the window config now
+        self.tokenizer = self.artifacts.tokenizer
+        self.tags = TagTable(self.artifacts.labels)
+        self.runner: ModelRunner | None = None
+        if layers.model:
+            session = make_session(self.artifacts.model_path, rt)
+            self.runner = ModelRunner(session, self.tokenizer.cls_id, self.tokenizer.sep_id,
+                                      self.tokenizer.pad_id, rt.batch_size)
+        self.hybrid = hybrid
+        wants_hybrid = layers.templates or layers.lists or layers.extraction or layers.propagation
+        if self.hybrid is None and wants_hybrid:
+            try:
+                from engine.hybrid import HybridLayer
+            except ImportError as e:
+                raise ConfigError("E107", f"hybrid layers are on but engine.hybrid cannot be imported: {e}",
+                                  fix="Reinstall the package, or set layers.templates/lists/extraction/"
+                                      "propagation to false.") from e
+            self.hybrid = HybridLayer(self.config)
+
+    # ---------------------------------------------------------------- public API
+    def detect(self, doc: str | Document | Mapping[str, Any]) -> Result:
+        """PHI spans of one document."""
+        return next(iter(self.detect_many([doc])))
+
+    def redact(self, doc: str | Document | Mapping[str, Any]) -> Result:
+        """PHI spans and the redacted text of one document."""
+        return next(iter(self.detect_many([doc], redact=True)))
+
+    def detect_many(
+        self,
+        docs: Iterable[str | Document | Mapping[str, Any]],
+        redact: bool = False,
+        chunk_docs: int = 32,
+        chunk_chars: int = 2_000_000,
+    ) -> Iterator[Result]:
+        """Results for a stream of documents, in input order, with bounded memory.
+
+        Documents are processed in chunks of about ``chunk_docs`` documents (or ``chunk_chars``
+        characters); a chunk is not closed between two consecutive documents of the same ``group``,
+        so a patient's notes that arrive together share trusted terms.
+        """
+        chunk: list[Document] = []
+        chars = 0
+        for i, item in enumerate(docs):
+            doc = as_document(item, i)
+            full = len(chunk) >= chunk_docs or chars >= chunk_chars
+            same_group = bool(chunk) and doc.group is not None and chunk[-1].group == doc.group
+            if full and not (same_group and len(chunk) < 8 * chunk_docs):
+                yield from self._process_chunk(chunk, redact)
+                chunk, chars = [], 0
+            chunk.append(doc)
+            chars += len(doc.text)
+        if chunk:
+            yield from self._process_chunk(chunk, redact)
+
+    # ---------------------------------------------------------------- stages
+    def model_spans(self, docs: list[Document]) -> list[list[Span]]:
+        """Model-only spans for each document (tokenize, window, batch, run, stitch, decode)."""
+        if self.runner is None:
+            return [[] for _ in docs]
+        t0 = time.perf_counter()
+        encs = self.tokenizer.encode_batch([d.text for d in docs])
+        doc_windows = [make_windows(len(e), self.max_length, self.stride) for e in encs]
+        flat = [(di, w) for di, ws in enumerate(doc_windows) for w in ws]
+        window_ids = [encs[di].ids[w.start : w.end] for di, w in flat]
+        t0 = self.timer.add("tokenize", t0)
+        probs = self.runner.run(window_ids)
+        t0 = self.timer.add("infer", t0)
+        per_doc: list[list[np.ndarray]] = [[] for _ in docs]
+        for (di, _), p in zip(flat, probs, strict=True):
+            per_doc[di].append(p)
+        out = []
+        dc = self.config.decode
+        for doc, enc, ws, ps in zip(docs, encs, doc_windows, per_doc, strict=True):
+            token_probs = stitch(ws, ps, len(enc))
+            out.append(decode_spans(doc.text, token_probs, enc.offsets, enc.word_ids, self.tags,
+                                    dc.o_threshold, dc.min_score))
+        self.timer.add("decode", t0)
+        return out
+
+    def _spans(self, docs: list[Document]) -> list[list[Span]]:
+        spans = self.model_spans(docs)
+        if self.hybrid is None:
+            return [sorted(s, key=lambda x: (x.start, x.end)) for s in spans]
+        t0 = time.perf_counter()
+        merged = [ms + list(self.hybrid.detect(d)) for d, ms in zip(docs, spans, strict=True)]
+        t0 = self.timer.add("templates", t0)
+        final = [list(self.hybrid.postprocess(d, s)) for d, s in zip(docs, merged, strict=True)]
+        if self.config.layers.propagation and any(d.group is not None for d in docs):
+            final = [list(s) for s in self.hybrid.propagate_group(docs, final)]
+        self.timer.add("propagation", t0)
+        return final
+
+    def _process_chunk(self, docs: list[Document], do_redact: bool) -> list[Result]:
+        try:
+            spans = self._spans(docs)
+            results = []
+            for d, ss in zip(docs, spans, strict=True):
+                checked = _checked(d.text, ss)
+                results.append(self._result(d, checked, do_redact))
+            return results
+        except Exception as e:  # fail closed: never return a document with fewer spans
+            if self.config.on_error == "raise":
+                if isinstance(e, DeidError):
+                    raise
+                raise DetectionError("E503", f"de-identification failed on documents "
+                                     f"{[d.id for d in docs][:5]}: {type(e).__name__}: {e}",
+                                     fix="Report the bug; set on_error='redact_all' to redact such "
+                                         "documents entirely instead.") from e
+            return [self._redact_all(d, f"{type(e).__name__}: {e}", do_redact) for d in docs]
+
+    def _result(self, doc: Document, spans: list[Span], do_redact: bool) -> Result:
+        if not do_redact:
+            return Result(doc.id, doc.text, tuple(spans), group=doc.group)
+        t0 = time.perf_counter()
+        rc = self.config.redact
+        out, reps = redact(doc.text, spans, rc.style, rc.with_subtype, rc.mask_char)
+        self.timer.add("redact", t0)
+        return Result(doc.id, doc.text, tuple(spans), out, reps, group=doc.group)
+
+    def _redact_all(self, doc: Document, error: str, do_redact: bool) -> Result:
+        spans = [Span(0, len(doc.text), REDACT_ALL_LABEL, None, 1.0, "on_error")] if doc.text.strip() else []
+        res = self._result(doc, spans, do_redact)
+        return Result(res.id, res.text, res.spans, res.redacted, res.replacements, error, doc.group)
+
+
+def _checked(text: str, spans: list[Span]) -> list[Span]:
+    """Sort, validate every span against the text, and refuse overlaps (a bug upstream)."""
+    ordered = sorted(spans, key=lambda s: (s.start, s.end))
+    for s in ordered:
+        s.check(text)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.start < a.end:
+            raise DetectionError("E504", f"overlapping spans after resolution: {a} and {b}")
+    return ordered
