@@ -1,0 +1,97 @@
+"""The artifact manifest: what ``manifest.json`` records about an export, and how it is written.
+
+:func:`engine.artifacts.load_artifacts` reads ``format_version``, ``files`` (SHA-256 + bytes),
+``window`` and ``precision``; everything else documents how the artifact was made (versions, opset,
+axes, fusion, quantisation, parity, CPU flags, source checkpoint) so a result can be reproduced.
+
+Example:
+    >>> m = build_manifest(root, precision="int8", window={"max_length": 256, "stride": 64})  # doctest: +SKIP
+    >>> write_manifest(root, m)                                                               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+from engine.artifacts import FORMAT_VERSION, LABELS, MANIFEST, MODEL, TOKENIZER, file_table
+
+#: CPU instruction-set flags that decide int8 speed (VNNI) and are recorded with the parity numbers.
+CPU_FLAGS = ("avx2", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8")
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+def cpu_flags(cpuinfo: str | Path = "/proc/cpuinfo") -> dict[str, Any]:
+    """Model name and the int8-relevant flags of this CPU (``{}`` flags off Linux).
+
+    Example:
+        >>> sorted(cpu_flags())                                    # doctest: +SKIP
+        ['arch', 'flags', 'model_name']
+    """
+    flags: set[str] = set()
+    name = platform.processor() or ""
+    try:
+        for line in Path(cpuinfo).read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "flags" and not flags:
+                flags = set(value.split())
+            elif key.strip() == "model name" and not name:
+                name = value.strip()
+    except OSError:
+        pass
+    return {"arch": platform.machine(), "model_name": name, "flags": {f: f in flags for f in CPU_FLAGS}}
+
+
+def versions() -> dict[str, str]:
+    """Versions of the libraries that shaped the graph."""
+    out = {"python": platform.python_version()}
+    for mod in ("onnx", "onnxruntime", "torch", "transformers", "tokenizers", "numpy"):
+        try:
+            out[mod] = __import__(mod).__version__
+        except ImportError:
+            out[mod] = "absent"
+    return out
+
+
+def checkpoint_fingerprint(checkpoint: str | Path) -> dict[str, Any]:
+    """Source checkpoint path and the SHA-256 of its weight file(s)."""
+    root = Path(checkpoint)
+    h = hashlib.sha256()
+    used = []
+    for name in WEIGHT_FILES:
+        f = root / name
+        if f.is_file():
+            used.append(name)
+            with open(f, "rb") as fh:
+                while block := fh.read(1 << 20):
+                    h.update(block)
+    return {"path": str(root.resolve()), "weight_files": used, "weights_sha256": h.hexdigest() if used else None}
+
+
+def build_manifest(root: str | Path, **fields: Any) -> dict[str, Any]:
+    """Assemble the manifest for the files in ``root``; ``fields`` add the export's own facts.
+
+    ``files`` always lists model.onnx, tokenizer.json and labels.json (the ones the engine verifies).
+    """
+    return {
+        "format_version": FORMAT_VERSION,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "files": file_table(root, [MODEL, TOKENIZER, LABELS]),
+        **fields,
+    }
+
+
+def write_manifest(root: str | Path, manifest: dict[str, Any]) -> Path:
+    """Write ``manifest.json`` (sorted keys are not used: the order above reads top-down)."""
+    path = Path(root) / MANIFEST
+    path.write_text(json.dumps(manifest, indent=1) + "\n")
+    return path
+
+
+def read_manifest(root: str | Path) -> dict[str, Any]:
+    """Read ``manifest.json`` without verifying files (use ``load_artifacts`` to verify)."""
+    return dict(json.loads((Path(root) / MANIFEST).read_text()))
