@@ -104,12 +104,13 @@ class AtomicOutput:
             if self.path.exists() and not force:
                 raise InputError("E621", f"output {self.path} exists", fix="Pass --force to overwrite it.")
         self._tmp: IO[str] | None = None
+        self._tmp_name = ""
 
     def __enter__(self) -> IO[str]:
         if self.path is None:
             return sys.stdout
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+        fd, self._tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
         self._tmp = os.fdopen(fd, "w", encoding="utf-8")
         return self._tmp
 
@@ -118,9 +119,9 @@ class AtomicOutput:
             return
         self._tmp.close()
         if exc_type is None:
-            os.replace(self._tmp.name, self.path)  # type: ignore[arg-type]
+            os.replace(self._tmp_name, self.path)  # type: ignore[arg-type]
         else:
-            os.unlink(self._tmp.name)
+            os.unlink(self._tmp_name)
 
 
 def _results(args: argparse.Namespace, redact: bool) -> tuple[int, Iterator[tuple[object, object]]]:
