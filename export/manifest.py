@@ -69,7 +69,11 @@ def checkpoint_fingerprint(checkpoint: str | Path) -> dict[str, Any]:
             with open(f, "rb") as fh:
                 while block := fh.read(1 << 20):
                     h.update(block)
-    return {"path": str(root.resolve()), "weight_files": used, "weights_sha256": h.hexdigest() if used else None}
+    return {
+        "path": str(root.resolve()),
+        "weight_files": used,
+        "weights_sha256": h.hexdigest() if used else None,
+    }
 
 
 def build_manifest(root: str | Path, **fields: Any) -> dict[str, Any]:

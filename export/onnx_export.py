@@ -23,10 +23,10 @@ from typing import Any
 from engine.artifacts import LABELS, MANIFEST, MODEL, TOKENIZER, load_artifacts, write_labels
 from engine.errors import ArtifactError, ConfigError, ParityError, missing_extra
 from engine.text.tokenize import TextTokenizer
-
 from export import manifest as mf
 from export import optimize, parity, quantize
 from export.config import ExportConfig
+from export.spanscore import decoder_name
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("logits",)
@@ -57,7 +57,9 @@ def read_window(checkpoint: Path, config: ExportConfig) -> dict[str, int]:
         meta = json.loads((checkpoint / TRAIN_META).read_text())
     return {
         "max_length": int(config.max_length or meta.get("max_length", DEFAULT_WINDOW["max_length"])),
-        "stride": int(config.stride if config.stride is not None else meta.get("stride", DEFAULT_WINDOW["stride"])),
+        "stride": int(
+            config.stride if config.stride is not None else meta.get("stride", DEFAULT_WINDOW["stride"])
+        ),
     }
 
 
@@ -68,14 +70,22 @@ def load_checkpoint(checkpoint: Path) -> tuple[Any, list[str]]:
     except ImportError as e:
         raise missing_extra("transformers", "export") from e
     if not (checkpoint / "config.json").is_file():
-        raise ConfigError("E510", f"{checkpoint} is not a Hugging Face checkpoint (no config.json)",
-                          fix="Point --model at a directory written by `deid train`.")
-    model = AutoModelForTokenClassification.from_pretrained(str(checkpoint), attn_implementation="eager").eval()
+        raise ConfigError(
+            "E510",
+            f"{checkpoint} is not a Hugging Face checkpoint (no config.json)",
+            fix="Point --model at a directory written by `deid train`.",
+        )
+    model = AutoModelForTokenClassification.from_pretrained(
+        str(checkpoint), attn_implementation="eager"
+    ).eval()
     id2label = {int(k): v for k, v in model.config.id2label.items()}
     labels = [id2label[i] for i in range(len(id2label))]
     if labels[0] != "O":
-        raise ConfigError("E511", f"{checkpoint}: label 0 must be 'O', got {labels[:3]}",
-                          fix="Train with engine.labels.bio_labels(...) as the label list.")
+        raise ConfigError(
+            "E511",
+            f"{checkpoint}: label 0 must be 'O', got {labels[:3]}",
+            fix="Train with engine.labels.bio_labels(...) as the label list.",
+        )
     return model, labels
 
 
@@ -89,16 +99,25 @@ def export_raw(model: Any, path: Path, opset: int) -> None:
             self.inner = inner
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).logits
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).logits
 
     ids = torch.randint(1000, 2000, (2, 16), dtype=torch.long)
     args = (ids, torch.ones_like(ids), torch.zeros_like(ids))
     with torch.inference_mode():
         # dynamo=False: only the TorchScript exporter's eager graph fuses into ORT Attention.
-        torch.onnx.export(_Logits(model).eval(), args, str(path), input_names=list(INPUT_NAMES),
-                          output_names=list(OUTPUT_NAMES), dynamic_axes=DYNAMIC_AXES, opset_version=opset,
-                          do_constant_folding=True, dynamo=False)
+        torch.onnx.export(
+            _Logits(model).eval(),
+            args,
+            str(path),
+            input_names=list(INPUT_NAMES),
+            output_names=list(OUTPUT_NAMES),
+            dynamic_axes=DYNAMIC_AXES,
+            opset_version=opset,
+            do_constant_folding=True,
+            dynamo=False,
+        )
 
 
 def torch_logits_fn(model: Any) -> parity.LogitsFn:
@@ -107,8 +126,15 @@ def torch_logits_fn(model: Any) -> parity.LogitsFn:
 
     def run(ids: Any, mask: Any, tt: Any) -> Any:
         with torch.inference_mode():
-            return model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask),
-                         token_type_ids=torch.from_numpy(tt)).logits.float().numpy()
+            return (
+                model(
+                    input_ids=torch.from_numpy(ids),
+                    attention_mask=torch.from_numpy(mask),
+                    token_type_ids=torch.from_numpy(tt),
+                )
+                .logits.float()
+                .numpy()
+            )
 
     return run
 
@@ -141,8 +167,11 @@ def copy_tokenizer(checkpoint: Path, dst: Path) -> None:
 def check_paths(checkpoint: Path, out_dir: Path, force: bool) -> None:
     """Refuse destructive combinations: output == input, or overwriting without ``force``."""
     if out_dir.resolve() == checkpoint.resolve() or checkpoint.resolve() in out_dir.resolve().parents:
-        raise ConfigError("E512", f"output {out_dir} is (inside) the checkpoint {checkpoint}",
-                          fix="Choose another --out directory.")
+        raise ConfigError(
+            "E512",
+            f"output {out_dir} is (inside) the checkpoint {checkpoint}",
+            fix="Choose another --out directory.",
+        )
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
         raise ConfigError("E513", f"{out_dir} exists and is not empty", fix="Pass --force to replace it.")
 
@@ -202,8 +231,16 @@ def export_model(
     return report
 
 
-def _build(ckpt: Path, tmp: Path, work: Path, model: Any, labels: list[str], window: dict[str, int],
-           cfg: ExportConfig, dev: str | Path | None) -> ExportReport:
+def _build(
+    ckpt: Path,
+    tmp: Path,
+    work: Path,
+    model: Any,
+    labels: list[str],
+    window: dict[str, int],
+    cfg: ExportConfig,
+    dev: str | Path | None,
+) -> ExportReport:
     """Everything between the checkpoint and a complete, verified directory ``tmp``."""
     mc = model.config
     raw, fp32 = work / "raw.onnx", work / "model.fp32.onnx"
@@ -211,28 +248,51 @@ def _build(ckpt: Path, tmp: Path, work: Path, model: Any, labels: list[str], win
     fused = optimize.optimize_graph(raw, fp32, mc.num_attention_heads, mc.hidden_size, cfg.optimization)
     missing = optimize.missing_fusions(fused, mc.num_hidden_layers)
     if missing:
-        raise ParityError("E605", f"graph fusion incomplete: missing {missing}; got {fused}",
-                          fix="Export with eager attention and dynamo=False (STACK.md), or check num_heads.")
+        raise ParityError(
+            "E605",
+            f"graph fusion incomplete: missing {missing}; got {fused}",
+            fix="Export with eager attention and dynamo=False (STACK.md), or check num_heads.",
+        )
     copy_tokenizer(ckpt, tmp / TOKENIZER)
     tok = TextTokenizer.from_file(tmp / TOKENIZER)
     ref = torch_logits_fn(model)
-    tensor = parity.tensor_parity(ref, onnx_logits_fn(fp32), tok, parity.PARITY_TEXTS, window["max_length"],
-                                  window["stride"], cfg.atol, cfg.batch_size)
+    tensor = parity.tensor_parity(
+        ref,
+        onnx_logits_fn(fp32),
+        tok,
+        parity.PARITY_TEXTS,
+        window["max_length"],
+        window["stride"],
+        cfg.atol,
+        cfg.batch_size,
+    )
     served = tmp / MODEL
     quant: dict[str, Any] | None = None
     if cfg.precision == "int8":
         quant = quantize.quantize_graph(fp32, served, cfg.quantization)
     elif cfg.precision == "fp16":
-        optimize.optimize_graph(raw, served, mc.num_attention_heads, mc.hidden_size, cfg.optimization, fp16=True)
+        optimize.optimize_graph(
+            raw, served, mc.num_attention_heads, mc.hidden_size, cfg.optimization, fp16=True
+        )
     else:
         shutil.copyfile(fp32, served)
     if dev is not None:
         docs = parity.read_dev(dev, cfg.dev_limit)
     else:  # no gold: spans cannot be scored, but label agreement still is
         docs = [{"id": str(i), "text": t, "spans": []} for i, t in enumerate(parity.PARITY_TEXTS)]
-    task = parity.task_parity(ref, onnx_logits_fn(served), tok, docs, labels, window["max_length"],
-                              window["stride"], cfg.max_recall_drop, cfg.max_f1_drop, cfg.min_label_agreement,
-                              cfg.batch_size)
+    task = parity.task_parity(
+        ref,
+        onnx_logits_fn(served),
+        tok,
+        docs,
+        labels,
+        window["max_length"],
+        window["stride"],
+        cfg.max_recall_drop,
+        cfg.max_f1_drop,
+        cfg.min_label_agreement,
+        cfg.batch_size,
+    )
     write_labels(tmp, labels)
     manifest = mf.build_manifest(
         tmp,
@@ -244,15 +304,23 @@ def _build(ckpt: Path, tmp: Path, work: Path, model: Any, labels: list[str], win
         inputs=list(INPUT_NAMES),
         outputs=list(OUTPUT_NAMES),
         dynamic_axes=DYNAMIC_AXES,
-        architecture={"model_type": mc.model_type, "num_hidden_layers": mc.num_hidden_layers,
-                      "num_attention_heads": mc.num_attention_heads, "hidden_size": mc.hidden_size},
+        architecture={
+            "model_type": mc.model_type,
+            "num_hidden_layers": mc.num_hidden_layers,
+            "num_attention_heads": mc.num_attention_heads,
+            "hidden_size": mc.hidden_size,
+        },
         optimization=optimize.preset_dict(cfg.optimization),
         fused_operators=fused,
         quantization=quant,
         parity={
             "tensor": {**parity.as_dict(tensor), "graph": "fp32 optimized"},  # type: ignore[dict-item]
-            "task": {**parity.as_dict(task), "graph": cfg.precision, "decoder": parity.decoder_name(),  # type: ignore[dict-item]
-                     "dev": str(Path(dev).resolve()) if dev is not None else None},
+            "task": {
+                **parity.as_dict(task),
+                "graph": cfg.precision,
+                "decoder": decoder_name(),  # type: ignore[dict-item]
+                "dev": str(Path(dev).resolve()) if dev is not None else None,
+            },
         },
         cpu=mf.cpu_flags(),
         versions=mf.versions(),
@@ -262,8 +330,11 @@ def _build(ckpt: Path, tmp: Path, work: Path, model: Any, labels: list[str], win
     mf.write_manifest(tmp, manifest)
     report = ExportReport(tmp, manifest, tensor, task)
     if not task.passed:
-        err = ParityError("E604", "task parity failed: " + "; ".join(task.failures),
-                          fix="Export fp32 or another --quantization preset, or review the limits.")
+        err = ParityError(
+            "E604",
+            "task parity failed: " + "; ".join(task.failures),
+            fix="Export fp32 or another --quantization preset, or review the limits.",
+        )
         err.report = report  # type: ignore[attr-defined]
         raise err
     for name in (MODEL, TOKENIZER, LABELS, MANIFEST):

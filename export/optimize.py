@@ -52,7 +52,9 @@ REQUIRED_FUSIONS: tuple[tuple[str, ...], ...] = (
 def get_preset(name: str) -> OptimizationPreset:
     """Look a preset up by name; an unknown name lists the valid ones."""
     if name not in PRESETS:
-        raise ConfigError("E501", f"unknown optimization preset {name!r}", fix=f"Use one of {sorted(PRESETS)}.")
+        raise ConfigError(
+            "E501", f"unknown optimization preset {name!r}", fix=f"Use one of {sorted(PRESETS)}."
+        )
     return PRESETS[name]
 
 

@@ -30,8 +30,7 @@ import numpy as np
 from engine.errors import InputError, ShapeMismatch, ToleranceExceeded
 from engine.text.tokenize import TextTokenizer
 from engine.text.windows import make_windows
-
-from export.spanscore import decode, decoder_name, strict_prf
+from export.spanscore import decode, strict_prf
 
 #: ``f(input_ids, attention_mask, token_type_ids) -> logits``, all numpy, shape (batch, seq[, labels]).
 LogitsFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -102,7 +101,9 @@ def window_batches(
     return encs, wins
 
 
-def run_windows(fn: LogitsFn, windows: Sequence[np.ndarray], pad_id: int, batch_size: int) -> list[np.ndarray]:
+def run_windows(
+    fn: LogitsFn, windows: Sequence[np.ndarray], pad_id: int, batch_size: int
+) -> list[np.ndarray]:
     """Run ``fn`` over windows in length-sorted padded batches; return per-window logits, unpadded."""
     order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
     out: list[np.ndarray] = [np.empty(0)] * len(windows)
@@ -146,7 +147,7 @@ def tensor_parity(
     cand = run_windows(candidate, ids, tok.pad_id, batch_size)
     shape_fail, tol_fail, diffs = [], [], []
     for k, ((d, w, _), r, c) in enumerate(zip(wins, ref, cand, strict=True)):
-        where = f"text {d} window {k} tokens [{w.start}, {w.end})"
+        where = f"text {d} window #{k} tokens [{w.start}, {w.end})"
         if r.shape != c.shape:
             shape_fail.append(f"{where}: reference {r.shape} vs exported {c.shape}")
             continue
@@ -155,7 +156,9 @@ def tensor_parity(
         worst = float(diff.max()) if diff.size else 0.0
         if not np.isfinite(c).all() or worst > atol:
             pos = np.unravel_index(int(np.nanargmax(diff)), diff.shape) if diff.size else ()
-            tol_fail.append(f"{where}: max |diff| {worst:.3g} > atol {atol:g} at {tuple(int(p) for p in pos)}")
+            tol_fail.append(
+                f"{where}: max |diff| {worst:.3g} > atol {atol:g} at {tuple(int(p) for p in pos)}"
+            )
     alld = np.concatenate(diffs) if diffs else np.zeros(1)
     report = TensorParity(
         atol=atol,
@@ -166,15 +169,18 @@ def tensor_parity(
         failures=shape_fail + tol_fail,
     )
     if raise_on_failure and shape_fail:
-        err = ShapeMismatch("E601", f"{len(shape_fail)} window(s) differ in shape: " + "; ".join(shape_fail),
-                            fix="Check the dynamic axes of the export (batch_size, sequence_length).")
+        err = ShapeMismatch(
+            "E601",
+            f"{len(shape_fail)} window(s) differ in shape: " + "; ".join(shape_fail),
+            fix="Check the dynamic axes of the export (batch_size, sequence_length).",
+        )
         err.report = report  # type: ignore[attr-defined]
         raise err
     if raise_on_failure and tol_fail:
         err = ToleranceExceeded(
             "E602",
             f"{len(tol_fail)} of {len(wins)} window(s) exceed atol {atol:g}: " + "; ".join(tol_fail),
-            fix="Inspect the optimisation preset (approximate GELU?) or raise --atol if the drift is expected.",
+            fix="Check the optimisation preset (approximate GELU?) or raise --atol for expected drift.",
         )
         err.report = report  # type: ignore[attr-defined]
         raise err
@@ -194,8 +200,13 @@ def stitch_logits(enc: Any, doc_windows: Sequence[tuple[Any, np.ndarray]]) -> np
 
 
 def predict_spans(
-    fn: LogitsFn, tok: TextTokenizer, texts: Sequence[str], labels: Sequence[str],
-    max_length: int, stride: int, batch_size: int = 8,
+    fn: LogitsFn,
+    tok: TextTokenizer,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    max_length: int,
+    stride: int,
+    batch_size: int = 8,
 ) -> tuple[list[np.ndarray], list[list[tuple[int, int, str]]]]:
     """Windowed inference + decoding: per-document token argmax ids and ``(start, end, type)`` spans."""
     encs, wins = window_batches(tok, texts, max_length, stride)
@@ -222,8 +233,11 @@ def read_dev(path: str | Path, limit: int | None = None) -> list[dict[str, Any]]
                 d = json.loads(line)
                 d["text"], d["spans"] = str(d["text"]), list(d.get("spans", []))
             except (ValueError, KeyError, TypeError) as e:
-                raise InputError("E603", f"{path}:{lineno}: not a dev-corpus record: {e}",
-                                 fix='Each line needs {"id", "text", "spans": [...]}.') from e
+                raise InputError(
+                    "E603",
+                    f"{path}:{lineno}: not a dev-corpus record: {e}",
+                    fix='Each line needs {"id", "text", "spans": [...]}.',
+                ) from e
             docs.append(d)
             if limit is not None and len(docs) >= limit:
                 break
@@ -234,8 +248,10 @@ def gold_tuples(doc: dict[str, Any]) -> list[tuple[int, int, str]]:
     """Gold ``(start, end, type)`` tuples, where type is the subtype when known, else the label."""
     from engine.labels import normalize_subtype
 
-    return [(int(s["start"]), int(s["end"]), normalize_subtype(s.get("subtype") or s["label"]))
-            for s in doc["spans"]]
+    return [
+        (int(s["start"]), int(s["end"]), normalize_subtype(s.get("subtype") or s["label"]))
+        for s in doc["spans"]
+    ]
 
 
 def task_parity(
@@ -274,10 +290,18 @@ def task_parity(
     if agreement < min_label_agreement:
         failures.append(f"token label agreement {agreement:.4f} < {min_label_agreement}")
     return TaskParity(
-        n_docs=len(docs), n_tokens=n_tok, label_agreement=agreement, torch=m_ref, onnx=m_cand,
-        recall_drop=rdrop, f1_drop=fdrop,
-        limits={"max_recall_drop": max_recall_drop, "max_f1_drop": max_f1_drop,
-                "min_label_agreement": min_label_agreement},
+        n_docs=len(docs),
+        n_tokens=n_tok,
+        label_agreement=agreement,
+        torch=m_ref,
+        onnx=m_cand,
+        recall_drop=rdrop,
+        f1_drop=fdrop,
+        limits={
+            "max_recall_drop": max_recall_drop,
+            "max_f1_drop": max_f1_drop,
+            "min_label_agreement": min_label_agreement,
+        },
         failures=failures,
     )
 

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,15 @@ PRESETS: dict[str, QuantizationPreset] = {
 def get_preset(name: str) -> QuantizationPreset:
     """Look a preset up by name; an unknown name lists the valid ones."""
     if name not in PRESETS:
-        raise ConfigError("E502", f"unknown quantization preset {name!r}", fix=f"Use one of {sorted(PRESETS)}.")
+        raise ConfigError(
+            "E502", f"unknown quantization preset {name!r}", fix=f"Use one of {sorted(PRESETS)}."
+        )
     return PRESETS[name]
 
 
-def quantize_graph(src: str | Path, dst: str | Path, preset: str = "dynamic-per-channel.v1") -> dict[str, Any]:
+def quantize_graph(
+    src: str | Path, dst: str | Path, preset: str = "dynamic-per-channel.v1"
+) -> dict[str, Any]:
     """Dynamically quantise ``src`` (a fused fp32 graph) to int8 at ``dst``.
 
     Returns:
@@ -61,13 +66,21 @@ def quantize_graph(src: str | Path, dst: str | Path, preset: str = "dynamic-per-
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     p = get_preset(preset)
-    quantize_dynamic(
-        str(src),
-        str(dst),
-        op_types_to_quantize=list(p.op_types) if p.op_types else None,
-        per_channel=p.per_channel,
-        reduce_range=p.reduce_range,
-        weight_type=getattr(QuantType, p.weight_type),
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
+    # subtle: the quantiser logs a "run pre-processing" hint on the root logger; pre-processing needs
+    # symbolic shape inference, which does not understand the fused contrib ops, so it is skipped.
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(
+            str(src),
+            str(dst),
+            op_types_to_quantize=list(p.op_types) if p.op_types else None,
+            per_channel=p.per_channel,
+            reduce_range=p.reduce_range,
+            weight_type=getattr(QuantType, p.weight_type),
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+    finally:
+        root.setLevel(level)
     return {"name": preset, "method": "dynamic", **asdict(p), "extra_options": {"DefaultTensorType": "FLOAT"}}
