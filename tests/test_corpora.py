@@ -68,7 +68,8 @@ def test_brat_discontinuous_split_and_ignored_lines() -> None:
     surfaces = [doc.text[s.start : s.end] for s in doc.spans]
     assert "Hospital" in surfaces and "La Paz" in surfaces
     ana = doc.spans[0]
-    assert (ana.label, ana.subtype, doc.text[ana.start : ana.end]) == ("NOMBRE_SUJETO_ASISTENCIA", None, "Ana Ruiz")
+    expected = ("NOMBRE_SUJETO_ASISTENCIA", None, "Ana Ruiz")
+    assert (ana.label, ana.subtype, doc.text[ana.start : ana.end]) == expected
 
 
 def test_brat_mismatch_names_line(tmp_path: Path) -> None:

@@ -13,7 +13,14 @@ from training.corpora.base import (
     SurfaceChecker,
     word_offsets,
 )
-from training.corpora.registry import FORMATS, CorpusFormat, get_format, infer_format, read_corpus, write_corpus
+from training.corpora.registry import (
+    FORMATS,
+    CorpusFormat,
+    get_format,
+    infer_format,
+    read_corpus,
+    write_corpus,
+)
 
 __all__ = [
     "FORMATS",

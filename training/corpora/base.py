@@ -97,7 +97,8 @@ class AlignmentIssue:
     def describe(self) -> str:
         """One-line human-readable description: ``file:line [s, e) LABEL 'exp' != 'found'``."""
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
-        return f"{where} [{self.start}, {self.end}) {self.label}: annotation {self.expected!r} != text {self.found!r}"
+        return (f"{where} [{self.start}, {self.end}) {self.label}: "
+                f"annotation {self.expected!r} != text {self.found!r}")
 
 
 @dataclass
@@ -150,7 +151,15 @@ class SurfaceChecker:
             self.report = AlignmentReport()
 
     def accept(
-        self, text: str, start: int, end: int, label: str, surface: str | None, *, source: str, line: int | None
+        self,
+        text: str,
+        start: int,
+        end: int,
+        label: str,
+        surface: str | None,
+        *,
+        source: str,
+        line: int | None,
     ) -> bool:
         """True when the annotation is valid; False when dropped (non-strict); raises when strict.
 
@@ -164,7 +173,8 @@ class SurfaceChecker:
             ok = _WS.sub(" ", surface) == _WS.sub(" ", found or "")
         if ok:
             return True
-        issue = AlignmentIssue(source, line, start, end, label, surface or "", found or "<out of range or blank>")
+        found_text = found if found is not None else "<out of range>"
+        issue = AlignmentIssue(source, line, start, end, label, surface or "", found_text)
         if self.strict:
             raise AlignmentError(
                 "E302",

@@ -79,11 +79,13 @@ def read_brat(path: str | Path, checker: SurfaceChecker | None = None) -> Iterat
     p = Path(path)
     txts = sorted(p.glob("*.txt")) if p.is_dir() else [p.with_suffix(".txt")]
     if p.is_dir() and not txts:
-        raise InputError("E323", f"{p}: no .txt files", fix="A BRAT corpus is a directory of .txt + .ann pairs.")
+        raise InputError("E323", f"{p}: no .txt files",
+                         fix="A BRAT corpus is a directory of .txt + .ann pairs.")
     for txt in txts:
         ann = txt.with_suffix(".ann")
         if not ann.is_file():
-            raise InputError("E324", f"{txt}: missing {ann.name}", fix="Every .txt needs its .ann (may be empty).")
+            raise InputError("E324", f"{txt}: missing {ann.name}",
+                             fix="Every .txt needs its .ann (may be empty).")
         with open(txt, encoding="utf-8", newline="") as fh:
             text = fh.read()
         with open(ann, encoding="utf-8", newline="") as fh:

@@ -2,7 +2,8 @@
 between documents.
 
 Reading rebuilds each document's text by joining a sentence's tokens with single spaces and sentences
-with ``"\\n"``, so offsets index that reconstructed text. Extra columns are allowed (the tag is the last
+with ``"\\n"``, so offsets index that
+reconstructed text. Extra columns are allowed (the tag is the last
 one, CoNLL-2003 style). Comment lines ``# doc_id = X`` and ``# group = X`` (no tab) after
 ``-DOCSTART-`` carry the document id and patient group; without them ids are ``<file stem>-<n>``.
 
@@ -13,7 +14,8 @@ every span is representable; a line of the text becomes a sentence. Overlapping 
 written in BIO and raise :class:`~engine.errors.AlignmentError`.
 
 Example:
-    >>> doc = next(parse_conll("-DOCSTART-\\tO\\n# doc_id = n1\\nDr\\tO\\nXai\\tB-DOCTOR\\nDunn\\tI-DOCTOR\\n"))
+    >>> content = "-DOCSTART-\\tO\\n# doc_id = n1\\nDr\\tO\\nXai\\tB-DOCTOR\\nDunn\\tI-DOCTOR\\n"
+    >>> doc = next(parse_conll(content))
     >>> doc.id, doc.text, [(s.start, s.end, s.label, s.subtype) for s in doc.spans]
     ('n1', 'Dr Xai Dunn', [(3, 11, 'NAME', 'DOCTOR')])
 """
@@ -65,7 +67,8 @@ class _DocBuilder:
                 try:
                     prefix, typ = split_tag(tag)
                 except ValueError as e:
-                    raise InputError("E340", f"{source}:{line}: bad tag {tag!r}", fix="Use BIO tags: O, B-X, I-X.") from e
+                    raise InputError("E340", f"{source}:{line}: bad tag {tag!r}",
+                                     fix="Use BIO tags: O, B-X, I-X.") from e
                 if cur is not None and not (prefix == "I" and typ == cur[2] and i > 0):
                     spans.append(_span(*cur))
                     cur = None

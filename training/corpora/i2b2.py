@@ -72,14 +72,17 @@ def _line_of(raw: str, tag_id: str | None) -> int | None:
     return raw.count("\n", 0, i) + 1 if i >= 0 else None
 
 
-def parse_i2b2(raw: str, doc_id: str, checker: SurfaceChecker | None = None, source: str = "<string>") -> AnnotatedDocument:
+def parse_i2b2(
+    raw: str, doc_id: str, checker: SurfaceChecker | None = None, source: str = "<string>"
+) -> AnnotatedDocument:
     """Parse one i2b2 XML string into an :class:`AnnotatedDocument` (see module example)."""
     checker = checker or SurfaceChecker()
     text = _raw_text(raw, source)
     try:
         root = ET.fromstring(raw.encode("utf-8"))
     except ET.ParseError as e:
-        raise InputError("E311", f"{source}: malformed XML: {e}", fix="Check the file is complete XML.") from e
+        raise InputError("E311", f"{source}: malformed XML: {e}",
+                         fix="Check the file is complete XML.") from e
     spans = []
     tags = root.find("TAGS")
     for el in tags if tags is not None else ():
@@ -122,7 +125,8 @@ def _attr(value: str) -> str:
 
 def format_i2b2(doc: AnnotatedDocument) -> str:
     """Serialize one document as i2b2 2014 XML (inverse of :func:`parse_i2b2`)."""
-    lines = ['<?xml version="1.0" encoding="UTF-8" ?>', "<deIdi2b2>", f"<TEXT>{_cdata(doc.text)}</TEXT>", "<TAGS>"]
+    lines = ['<?xml version="1.0" encoding="UTF-8" ?>', "<deIdi2b2>",
+             f"<TEXT>{_cdata(doc.text)}</TEXT>", "<TAGS>"]
     for i, s in enumerate(doc.spans):
         typ = _XML_SUBTYPE.get(s.subtype or "", s.subtype or s.label)
         lines.append(

@@ -1,14 +1,17 @@
 """The canonical interchange format: JSONL, one document per line.
 
-``{"id": str, "text": str, "group": str|null, "spans": [{"start", "end", "label", "subtype"}], "meta": {}}``
+``{"id": str, "text": str, "group": str|null, "meta": {},
+"spans": [{"start", "end", "label", "subtype"}]}``
 with half-open offsets. A span may carry ``"text"`` (checked against the slice), ``"score"`` and
 ``"source"`` (kept; predictions use them). ``deid run`` output (spans with ``text``, a redacted
 document ``text``) is readable with ``check=False``.
 
 Example:
-    >>> line = '{"id": "a", "text": "Bo Li", "spans": [{"start": 0, "end": 5, "label": "NAME", "subtype": "PATIENT"}]}'
+    >>> line = ('{"id": "a", "text": "Bo Li", "spans": '
+    ...         '[{"start": 0, "end": 5, "label": "NAME", "subtype": "PATIENT"}]}')
     >>> doc = parse_jsonl_line(line)
-    >>> doc.spans[0].type, format_jsonl_line(doc) == format_jsonl_line(parse_jsonl_line(format_jsonl_line(doc)))
+    >>> again = parse_jsonl_line(format_jsonl_line(doc))
+    >>> doc.spans[0].type, again == doc
     ('PATIENT', True)
 """
 

@@ -37,9 +37,9 @@ class CorpusFormat:
 
 #: The registry, filled in one place.
 FORMATS: dict[str, CorpusFormat] = {
-    "i2b2": CorpusFormat("i2b2", read_i2b2, write_i2b2, (".xml",), "i2b2 2014 XML, a file or a directory of .xml"),
+    "i2b2": CorpusFormat("i2b2", read_i2b2, write_i2b2, (".xml",), "i2b2 2014 XML file or directory"),
     "brat": CorpusFormat("brat", read_brat, write_brat, (".ann",), "BRAT standoff directory of .txt + .ann"),
-    "jsonl": CorpusFormat("jsonl", read_jsonl, write_jsonl, (".jsonl",), "interchange JSONL, one document a line"),
+    "jsonl": CorpusFormat("jsonl", read_jsonl, write_jsonl, (".jsonl",), "interchange JSONL"),
     "conll": CorpusFormat("conll", read_conll, write_conll, (".conll", ".bio", ".iob"), "token<TAB>BIO tag"),
 }
 
