@@ -69,6 +69,16 @@ class HybridConfig(_Frozen):
     )
     disabled_templates: tuple[str, ...] = Field((), description="Template names to switch off.")
     min_token_len: int = Field(2, ge=1, description="Propagated terms shorter than this are ignored.")
+    preset: Literal["balanced", "recall"] = Field(
+        "balanced", description="Named tuning preset (engine.hybrid.presets); fields set explicitly win."
+    )
+    lists: tuple[str, ...] | None = Field(
+        None, description="Keyword lists to use (STATE, COUNTRY, NATIONALITY, LANGUAGE, PROFESSION, HOSPITAL); "
+        "None = the preset's choice."
+    )
+    disabled_subtypes: tuple[str, ...] = Field(
+        (), description="Subtypes or categories (e.g. PROFESSION, DATE) the hybrid layer never adds."
+    )
 
 
 class RedactConfig(_Frozen):

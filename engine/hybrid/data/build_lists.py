@@ -86,7 +86,6 @@ def main() -> None:
 
     states = us.states.STATES_AND_TERRITORIES + [us.states.DC]
     write("states", [s.name for s in states], "us (BSD-3-Clause)")
-    write("state_codes", [s.abbr for s in states], "us (BSD-3-Clause)")
     countries: list[str] = list(COUNTRY_ALIASES)
     for c in pycountry.countries:
         for attr in ("name", "common_name"):

@@ -1,0 +1,209 @@
+"""Keyword lists (gazetteers) and the hospital-name grower.
+
+Lists are plain text files (one term per line, ``#`` comments) named in ``data/lists/lists.toml``
+with their subtype, score and case rule. Matching is one pass over the words of the note with a
+dictionary lookup of every n-gram up to the longest term, so the cost does not grow with list size.
+
+Example:
+    >>> from engine.types import Document
+    >>> det = ListDetector(load_lists())
+    >>> [(s.subtype, s.source) for s in det.detect(Document("d", "Moved from Ohio, works as a cashier."))]
+    [('STATE', 'list:STATE'), ('PROFESSION', 'list:PROFESSION')]
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import ConfigError
+from engine.labels import label_and_subtype
+from engine.types import Document, Span
+
+LIST_DIR = Path(__file__).parent / "data" / "lists"
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’&-]*")
+_MAX_GAP = 2  # characters of whitespace allowed between the words of one term
+
+
+def read_terms(path: str | Path) -> list[str]:
+    """Read a one-term-per-line file, skipping blanks and ``#`` comments.
+
+    Example: a file ``"# states\\nOhio\\n\\nTexas\\n"`` -> ``["Ohio", "Texas"]``.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError("E410", f"list file not found: {p}", fix="Check HybridConfig list file paths.")
+    return [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordList:
+    """One gazetteer: its terms (lower-cased) and how a hit becomes a span."""
+
+    name: str
+    subtype: str
+    score: float
+    case: str
+    terms: frozenset[str]
+    enabled: bool = True
+
+
+def load_lists(directory: str | Path = LIST_DIR) -> list[KeywordList]:
+    """Load every list named in ``lists.toml`` of ``directory``."""
+    d = Path(directory)
+    manifest = d / "lists.toml"
+    if not manifest.is_file():
+        raise ConfigError("E411", f"list manifest not found: {manifest}")
+    out = []
+    for e in tomllib.loads(manifest.read_text())["list"]:
+        if e.get("case", "title") not in ("title", "any"):
+            raise ConfigError("E412", f"list {e['name']!r}: case must be 'title' or 'any'")
+        terms = frozenset(" ".join(t.lower().split()) for t in read_terms(d / e["file"]))
+        out.append(KeywordList(e["name"], e["subtype"], float(e["score"]), e.get("case", "title"),
+                               terms, bool(e.get("enabled", True))))
+    return out
+
+
+def _title_ok(surface: str) -> bool:
+    words = surface.split()
+    return surface.isupper() or all(w[0].isupper() or w.lower() in ("of", "and", "the") for w in words)
+
+
+class ListDetector:
+    """Marks every n-gram of the note found in an enabled list.
+
+    Args:
+        lists: the gazetteers to use.
+        allow: lower-cased terms never marked by a single-word hit (``"MS"``, ``"Turkey"`` stays
+            when capitalised mid-sentence only if not allowed).
+        enabled: list names to use; ``None`` uses each list's ``enabled`` flag.
+    """
+
+    name = "lists.v1"
+
+    def __init__(self, lists: Sequence[KeywordList], allow: Collection[str] = (),
+                 enabled: Iterable[str] | None = None) -> None:
+        names = set(enabled) if enabled is not None else {k.name for k in lists if k.enabled}
+        self.lists = tuple(k for k in lists if k.name in names)
+        self.allow = frozenset(allow)
+        self.labels = tuple(sorted({label_and_subtype(k.subtype)[0] for k in self.lists}))
+        self._index: dict[str, KeywordList] = {}
+        for k in self.lists:  # earlier lists win a shared term
+            for t in k.terms:
+                self._index.setdefault(t, k)
+        self._source_prefix = "list"
+        self._max_n = max((t.count(" ") + 1 for t in self._index), default=0)
+
+    @classmethod
+    def from_terms(cls, name: str, terms: dict[str, str], score: float = 1.0) -> ListDetector:
+        """A detector for ``{term: subtype}`` pairs (the deny list); its source is ``deny:<SUBTYPE>``.
+
+        Example: ``ListDetector.from_terms("DENY", {"kemper": "HOSPITAL"})`` marks ``Kemper`` anywhere.
+        """
+        by_sub: dict[str, set[str]] = {}
+        for t, sub in terms.items():
+            by_sub.setdefault(sub, set()).add(t)
+        lists = [KeywordList(sub, sub, score, "any", frozenset(ts)) for sub, ts in by_sub.items()]
+        det = cls(lists)
+        det._source_prefix = "deny"
+        return det
+
+    def detect(self, doc: Document) -> list[Span]:
+        """Spans for list hits; longest n-gram first at each word, no overlapping hits."""
+        text = doc.text
+        words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        out: list[Span] = []
+        i, n = 0, len(words)
+        index, allow = self._index, self.allow
+        while i < n:
+            hit = None
+            end_j = i
+            key = ""
+            for j in range(i, min(n, i + self._max_n)):
+                if j > i and words[j][0] - words[j - 1][1] > _MAX_GAP:
+                    break
+                if j > i and not text[words[j - 1][1] : words[j][0]].isspace():
+                    break
+                w = text[words[j][0] : words[j][1]].lower()
+                key = w if j == i else f"{key} {w}"
+                k = index.get(key)
+                if k is not None:
+                    hit, end_j = k, j
+            if hit is not None:
+                s, e = words[i][0], words[end_j][1]
+                surface = text[s:e]
+                ok = (hit.case == "any" or _title_ok(surface)) and (
+                    end_j > i or surface.lower() not in allow)
+                if ok:
+                    out.append(Span(s, e, label_and_subtype(hit.subtype)[0], hit.subtype, hit.score,
+                                    f"{self._source_prefix}:{hit.name}"))
+                    i = end_j + 1
+                    continue
+            i += 1
+        return out
+
+
+_CONNECTORS = frozenset({"of", "the", "and", "&", "for", "at", "st", "st."})
+_STOP_LEAD = frozenset({"at", "to", "from", "in", "a", "an", "by", "with",
+                        "our", "his", "her", "their", "this", "that", "outside", "local", "admitted",
+                        "transferred", "discharged", "seen"})
+
+
+class HospitalDetector:
+    """Grows capitalised words before a hospital suffix into one HOSPITAL span.
+
+    Example: ``"admitted to Kemper Memorial Hospital today"`` -> ``"Kemper Memorial Hospital"``; a
+    suffix with no name before it (``"the Hospital"``) gives nothing.
+    """
+
+    name = "hospital.v1"
+    labels = ("LOCATION",)
+
+    def __init__(self, suffixes: Sequence[str], allow: Collection[str] = (), score: float = 0.8) -> None:
+        alts = sorted({s.strip() for s in suffixes if s.strip()}, key=len, reverse=True)
+        forms = [re.escape(a).replace(r"\ ", r"\s{1,2}") for a in alts]
+        forms += [re.escape(a.upper()).replace(r"\ ", r"\s{1,2}") for a in alts]
+        self._suffix = re.compile(r"\b(?:" + "|".join(forms) + r")\b")
+        self.allow = frozenset(allow)
+        self.score = score
+
+    def detect(self, doc: Document) -> list[Span]:
+        """HOSPITAL spans ``[first name word, end of suffix)``."""
+        text = doc.text
+        out: list[Span] = []
+        for m in self._suffix.finditer(text):
+            start = m.start()
+            named = False
+            pos = m.start()
+            for _ in range(6):  # at most 6 words before the suffix
+                wm = _prev_word(text, pos)
+                if wm is None:
+                    break
+                ws, we = wm
+                w = text[ws:we]
+                low = w.lower()
+                if low in _CONNECTORS:
+                    pass
+                elif w[0].isupper() and low not in _STOP_LEAD and (w[-1] != "." or low == "st."):
+                    start = ws
+                    named = named or low not in self.allow
+                else:
+                    break
+                pos = ws
+            if named:
+                out.append(Span(start, m.end(), "LOCATION", "HOSPITAL", self.score, "list:HOSPITAL"))
+        return out
+
+
+_PREV = re.compile(r"([A-Za-z][A-Za-z'’.&-]{0,30})[ \t]{1,2}$")
+
+
+def _prev_word(text: str, pos: int) -> tuple[int, int] | None:
+    m = _PREV.search(text, max(0, pos - 34), pos)
+    if m is None:
+        return None
+    return m.start(1), m.end(1)

@@ -1,0 +1,117 @@
+"""The one overlap and conflict policy of the hybrid layer.
+
+Policy (recall first: resolution never un-marks a character some detector marked, except for the
+allow list, which can only veto weak evidence):
+
+1. **Clean.** Each span is clipped to the text and trimmed of surrounding whitespace; blank spans go.
+2. **Allow.** A span labelled ``ALLOW`` marks non-PHI. A *weak* span (source ``list:*``,
+   ``propagate*`` or unknown) lying inside an ``ALLOW`` span is dropped; template, model, extraction
+   and deny spans are kept. ``ALLOW`` spans are never returned.
+3. **Union.** Overlapping spans (sharing at least one character; touching is not overlapping) merge,
+   transitively, into one span covering all of them.
+4. **Label.** The merged span takes label, subtype and source of its strongest member: by source
+   priority ``deny > template (regex:*, coord:*) > model = extract > list > propagate``, then score,
+   then length; its score is the highest member score.
+
+Example:
+    >>> text = "Dr. Xai Dunn seen"
+    >>> spans = [Span(4, 7, "NAME", "PATIENT", 0.6, "list:X"), Span(4, 12, "NAME", "DOCTOR", 0.9, "model")]
+    >>> [(s.start, s.end, s.subtype, s.source) for s in resolve(text, spans)]
+    [(4, 12, 'DOCTOR', 'model')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from engine.types import Span
+
+ALLOW_LABEL = "ALLOW"
+
+#: Source family (text before the first ':') -> priority; higher wins a conflict.
+SOURCE_PRIORITY: dict[str, int] = {
+    "deny": 5,
+    "regex": 4,
+    "coord": 4,
+    "model": 3,
+    "extract": 3,
+    "list": 2,
+    "propagate": 1,
+}
+_UNKNOWN_PRIORITY = 2
+WEAK_PRIORITY = 2  # at or below: vetoed by the allow list
+
+
+def source_priority(source: str) -> int:
+    """Priority of a span source (``"regex:DATE_MDY"`` -> 4, ``"propagate"`` -> 1)."""
+    return SOURCE_PRIORITY.get(source.split(":", 1)[0], _UNKNOWN_PRIORITY)
+
+
+def is_weak(span: Span) -> bool:
+    """True for evidence the allow list may veto (lists, propagation, unknown sources)."""
+    return source_priority(span.source) <= WEAK_PRIORITY
+
+
+def clean(text: str, span: Span) -> Span | None:
+    """Clip ``span`` to ``text`` and trim whitespace; ``None`` when nothing is left.
+
+    Example: ``clean("a  Bob ", Span(1, 7, "NAME"))`` -> ``Span(3, 6, "NAME")``.
+    """
+    s, e = span.start, min(span.end, len(text))
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if s >= e:
+        return None
+    if (s, e) == (span.start, span.end):
+        return span
+    return Span(s, e, span.label, span.subtype, span.score, span.source)
+
+
+def _strength(span: Span) -> tuple[int, float, int]:
+    return source_priority(span.source), span.score, span.end - span.start
+
+
+def resolve(text: str, spans: Iterable[Span]) -> list[Span]:
+    """Apply the module's policy: the final non-overlapping spans, sorted by start.
+
+    Args:
+        text: the document text the spans index into.
+        spans: candidate spans from any detectors, in any order, overlaps allowed.
+
+    Returns:
+        Non-overlapping, non-blank spans sorted by start.
+    """
+    cleaned = [c for c in (clean(text, s) for s in spans) if c is not None]
+    allows = sorted((s for s in cleaned if s.label == ALLOW_LABEL), key=lambda s: s.start)
+    cands = [s for s in cleaned if s.label != ALLOW_LABEL]
+    if allows:
+        cover = {(a.start, a.end) for a in allows}
+        cands = [s for s in cands if not (is_weak(s) and _inside_any(s, allows, cover))]
+    cands.sort(key=lambda s: (s.start, -s.end))
+    out: list[Span] = []
+    i, n = 0, len(cands)
+    while i < n:
+        best = cands[i]
+        start, end, top = best.start, best.end, best.score
+        j = i + 1
+        while j < n and cands[j].start < end:
+            c = cands[j]
+            end = max(end, c.end)
+            top = max(top, c.score)
+            if _strength(c) > _strength(best):
+                best = c
+            j += 1
+        if (start, end, top) == (best.start, best.end, best.score):
+            out.append(best)
+        else:
+            out.append(Span(start, end, best.label, best.subtype, top, best.source))
+        i = j
+    return out
+
+
+def _inside_any(span: Span, allows: list[Span], cover: set[tuple[int, int]]) -> bool:
+    if (span.start, span.end) in cover:
+        return True
+    return any(a.start <= span.start and span.end <= a.end for a in allows if a.start <= span.start)

@@ -1,0 +1,175 @@
+"""Validators for regex templates: named, pure checks that veto a match.
+
+A template names its validator in data (``validator = "date.v1"``); :data:`VALIDATORS` is the one
+table, and an unknown name fails at load time. Each validator sees the whole text and the match so
+it can look at the neighbouring words (``2/6 murmur`` is not a date).
+
+Example:
+    >>> import re
+    >>> m = re.search(r"[0-9]+/[0-9]+", "strength 4/5 in both legs")
+    >>> VALIDATORS["date_md.v1"]("strength 4/5 in both legs", m)
+    False
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+Validator = Callable[[str, "re.Match[str]"], bool]
+
+_WORD = re.compile(r"[A-Za-z]+")
+# Words around an m/d that make it a score, fraction, dose or ratio rather than a date.
+_FRACTION_NEXT = frozenset(
+    "pain strength murmur murmurs sm sem hsm tab tabs tablet tablets pill pills cap caps puffs puff "
+    "of systolic holosystolic diastolic scale power motor reflexes reflex dtr dtrs score rating "
+    "times x lb lbs kg mg mcg ml cc units unit nl normal sec min hr hrs hours ratio strokes beats "
+    "fingerbreadths fb cm mm inches weeks wks days strength".split()
+)
+_FRACTION_PREV = frozenset(
+    "grade strength power motor score rated rating pain scale apgar apgars gcs dose x take takes "
+    "taking bp pressure ratio murmur sem gleason ef ejection mmse moca tender".split()
+)
+_AMBIGUOUS_MONTHS = frozenset({"may", "mar", "march", "jan", "jun", "aug", "dec", "sept", "sep", "oct",
+                               "nov", "apr", "feb", "jul"})
+_BARE_MONTH_CUES = frozenset(
+    "in on of since until till during by from through early late mid last next this before after "
+    "around circa".split()
+)
+_WEEKDAY_FULL = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+def _prev_word(text: str, pos: int) -> str:
+    """Lower-cased word that ends within 12 characters before ``pos`` ('' when none)."""
+    words = _WORD.findall(text[max(0, pos - 14) : pos])
+    return words[-1].lower() if words else ""
+
+
+def _next_word(text: str, pos: int) -> str:
+    """Lower-cased first word within 12 characters after ``pos`` ('' when none)."""
+    m = _WORD.search(text, pos, min(len(text), pos + 14))
+    return m.group().lower() if m else ""
+
+
+def _numbers(s: str) -> list[int]:
+    return [int(x) for x in re.findall(r"[0-9]+", s)]
+
+
+def valid_date(text: str, m: re.Match[str]) -> bool:
+    """Month 1-12 and day 1-31 in numeric dates (the pattern fixes the field order).
+
+    Example: ``13/45/2011`` cannot match the pattern; ``2/30/2011`` passes (calendar-lenient, as
+    clinicians write shifted dates), ``0/0/00`` fails.
+    """
+    nums = _numbers(m.group())
+    return bool(nums) and all(n > 0 or i == len(nums) - 1 for i, n in enumerate(nums))
+
+
+def valid_short_date(text: str, m: re.Match[str]) -> bool:
+    """An m/d or m/yy that is not a score, fraction or dose (``4/5 strength``, ``1/2 tab``)."""
+    if not valid_date(text, m):
+        return False
+    if _next_word(text, m.end()) in _FRACTION_NEXT or _prev_word(text, m.start()) in _FRACTION_PREV:
+        return False
+    # subtle: "120/80" cannot match (month <= 12) but "1/2" or "3/4" fractions can: keep only d >= 3
+    # or month/day pairs that read as dates in prose, i.e. not a lone fraction like 1/2, 1/3, 3/4.
+    nums = _numbers(m.group())
+    return not (len(nums) == 2 and nums[0] < nums[1] <= 4)
+
+
+def valid_age(text: str, m: re.Match[str]) -> bool:
+    """An age is at most 125."""
+    nums = _numbers(m.group("value") if "value" in m.re.groupindex else m.group())
+    return bool(nums) and nums[0] <= 125
+
+
+def valid_phone(text: str, m: re.Match[str]) -> bool:
+    """10 digits (11 with a leading 1), plus an extension; not a run of one repeated digit."""
+    digits = re.sub(r"[^0-9]", "", m.group().split("x")[0].split("ext")[0])
+    core = digits[1:] if len(digits) == 11 and digits[0] == "1" else digits
+    return len(core) >= 10 and len(set(core)) > 1
+
+
+def valid_ip(text: str, m: re.Match[str]) -> bool:
+    """Four octets, each 0-255."""
+    return all(n <= 255 for n in _numbers(m.group()))
+
+
+def valid_ssn(text: str, m: re.Match[str]) -> bool:
+    """Area not 000, 666 or 9xx; group and serial not zero."""
+    v = re.sub(r"[^0-9]", "", m.group("value") if "value" in m.re.groupindex else m.group())
+    a, g, s = v[:3], v[3:5], v[5:]
+    return a not in ("000", "666") and a[0] != "9" and g != "00" and s != "0000"
+
+
+def varied_digits(text: str, m: re.Match[str]) -> bool:
+    """A long number that is not one digit repeated (``0000000``)."""
+    return len(set(m.group())) > 1
+
+
+def has_digit(text: str, m: re.Match[str]) -> bool:
+    """The annotated value contains at least one digit."""
+    v = m.group("value") if "value" in m.re.groupindex else m.group()
+    return any(c.isdigit() for c in v)
+
+
+def valid_vin(text: str, m: re.Match[str]) -> bool:
+    """A 17-character VIN mixes letters and digits."""
+    v = m.group()
+    return any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
+
+
+def valid_year(text: str, m: re.Match[str]) -> bool:
+    """A year between 1880 and 2199 (i2b2 shifts dates far into the future)."""
+    v = m.group("value") if "value" in m.re.groupindex else m.group()
+    return 1880 <= int(v[:4]) <= 2199
+
+
+def valid_month_word(text: str, m: re.Match[str]) -> bool:
+    """Reject a lower-case ambiguous month word (``may``, ``mar``) inside a date phrase."""
+    words = _WORD.findall(m.group())
+    for w in words:
+        if w.islower() and w in _AMBIGUOUS_MONTHS:
+            return False
+    return True
+
+
+def valid_month_phrase(text: str, m: re.Match[str]) -> bool:
+    """A month phrase; a bare month word must be capitalised, and May/March need a cue word."""
+    if not valid_month_word(text, m):
+        return False
+    s = m.group()
+    if any(c.isdigit() for c in s):
+        return True
+    word = s.rstrip(".")
+    if not word[:1].isupper():
+        return False
+    if word.lower() in ("may", "march", "mar"):
+        return _prev_word(text, m.start()) in _BARE_MONTH_CUES
+    return True
+
+
+def valid_weekday(text: str, m: re.Match[str]) -> bool:
+    """Full weekday names in any case; abbreviations only capitalised (``sat up`` is not a date)."""
+    word = m.group().rstrip(".")
+    if word.lower() in _WEEKDAY_FULL:
+        return True
+    return word[:1].isupper() and (word.istitle() or word.isupper())
+
+
+#: The one table of validators; templates refer to these names.
+VALIDATORS: dict[str, Validator] = {
+    "date.v1": valid_date,
+    "date_md.v1": valid_short_date,
+    "age.v1": valid_age,
+    "phone.v1": valid_phone,
+    "ip.v1": valid_ip,
+    "ssn.v1": valid_ssn,
+    "has_digit.v1": has_digit,
+    "varied_digits.v1": varied_digits,
+    "vin.v1": valid_vin,
+    "year.v1": valid_year,
+    "month_word.v1": valid_month_word,
+    "month_phrase.v1": valid_month_phrase,
+    "weekday.v1": valid_weekday,
+}

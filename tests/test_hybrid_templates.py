@@ -1,0 +1,125 @@
+"""Table-driven tests of the regex templates: positives and negatives per family."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from engine.errors import ConfigError
+from engine.hybrid.templates import RegexDetector, check_pattern_safety, load_templates
+from engine.hybrid.resolve import resolve
+from engine.types import Document
+
+
+@pytest.fixture(scope="module")
+def detector() -> RegexDetector:
+    return RegexDetector(load_templates())
+
+
+def _found(det: RegexDetector, text: str) -> list[tuple[str, str]]:
+    spans = resolve(text, det.detect(Document("t", text)))
+    return [(text[s.start : s.end], s.subtype or s.label) for s in spans]
+
+
+# (text, expected [(surface, subtype)] after resolution)
+POSITIVE = [
+    ("Seen 2011-02-10.", [("2011-02-10", "DATE")]),
+    ("on 3/12/2011 and 3/12/11", [("3/12/2011", "DATE"), ("3/12/11", "DATE")]),
+    ("f/u 7/22 in clinic", [("7/22", "DATE")]),
+    ("since 04/2011", [("04/2011", "DATE")]),
+    ("stable since '63 at least", [("'63", "DATE")]),
+    ("popular in the 2060s", [("2060s", "DATE")]),
+    ("on 3.12.11 he", [("3.12.11", "DATE")]),
+    ("admitted 10-Feb-2011", [("10-Feb-2011", "DATE")]),
+    ("DOB 30Aug71", [("30Aug71", "DATE")]),
+    ("on 5-March-2054", [("5-March-2054", "DATE")]),
+    ("since Sep-1976", [("Sep-1976", "DATE")]),
+    ("in April of 2011", [("April of 2011", "DATE")]),
+    ("back in Oct. '74", [("Oct. '74", "DATE")]),
+    ("seen on Monday", [("Monday", "DATE")]),
+    ("seen Tues. again", [("Tues.", "DATE")]),
+    ("over Christmas", [("Christmas", "DATE")]),
+    ("in summer of 2011", [("summer of 2011", "DATE")]),
+    ("surgery in 1998.", [("1998", "DATE")]),
+    ("a 79yo man", [("79", "AGE")]),
+    ("73y.o. female", [("73", "AGE")]),
+    ("70y/o", [("70", "AGE")]),
+    ("77ym with CP", [("77", "AGE")]),
+    ("a 72-year-old", [("72", "AGE")]),
+    ("a 57-yr-old", [("57", "AGE")]),
+    ("a 9 mos old", [("9", "AGE")]),
+    ("in her 40's", [("40's", "AGE")]),
+    ("age 49y7.7m", [("49", "AGE")]),
+    ("call 617-555-1234 x23", [("617-555-1234 x23", "PHONE")]),
+    ("call (617) 555-1234", [("(617) 555-1234", "PHONE")]),
+    ("fax: 617.555.1234", [("617.555.1234", "FAX")]),
+    ("pager 12345", [("12345", "PHONE")]),
+    ("mail j.doe@example.org now", [("j.doe@example.org", "EMAIL")]),
+    ("see https://x.org/a?b=1.", [("https://x.org/a?b=1", "URL")]),
+    ("host 10.1.22.3 up", [("10.1.22.3", "IPADDR")]),
+    ("SSN 123-45-6789", [("123-45-6789", "SSN")]),
+    ("MRN: 6746781", [("6746781", "MEDICALRECORD")]),
+    ("MR# 6746781", [("6746781", "MEDICALRECORD")]),
+    ("Med Rec No 123-4567", [("123-4567", "MEDICALRECORD")]),
+    ("Accession #: AB12345", [("AB12345", "IDNUM")]),
+    ("Boston, MA 02114", [("Boston", "CITY"), ("MA", "STATE"), ("02114", "ZIP")]),
+    ("zip 02114-1234", [("02114-1234", "ZIP")]),
+    ("username: jdoe12", [("jdoe12", "USERNAME")]),
+    ("serial #: PX-20391", [("PX-20391", "DEVICE")]),
+    ("Member ID: XYZ123456", [("XYZ123456", "HEALTHPLAN")]),
+    ("Acct #: 99812", [("99812", "ACCOUNT")]),
+    ("DEA # AB1234567", [("AB1234567", "LICENSE")]),
+    ("VIN 1HGCM82633A004352", [("1HGCM82633A004352", "VEHICLE")]),
+]
+
+NEGATIVE = [
+    "BP 120/80, HR 72",
+    "strength 4/5 bilaterally",
+    "2/6 systolic murmur",
+    "take 1/2 tab daily",
+    "pain 7/10",
+    "he may go home",
+    "she sat up in bed",
+    "version 13/45/2011",
+    "Na 140 K 4.1 Cl 101",
+    "no phone 0000000000 listed",
+    "IP 300.1.1.1 invalid",
+    "SSN 000-12-3456",
+    "WBC 12.5 (H)",
+    "march forward",
+    "given 25 mg",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), POSITIVE)
+def test_template_positive(detector: RegexDetector, text: str, expected: list[tuple[str, str]]) -> None:
+    found = _found(detector, text)
+    assert len(found) == len(expected), found
+    for got, want in zip(found, expected, strict=True):
+        assert got == want
+
+
+@pytest.mark.parametrize("text", NEGATIVE)
+def test_template_negative(detector: RegexDetector, text: str) -> None:
+    assert _found(detector, text) == []
+
+
+def test_unsafe_pattern_rejected() -> None:
+    with pytest.raises(ConfigError, match="E401"):
+        check_pattern_safety("bad", r"(?:[0-9]+/?)+x")
+
+
+def test_disabled_and_unknown_template_names() -> None:
+    names = {t.name for t in load_templates(disabled=["VIN"])}
+    assert "VIN" not in names and "DATE_MDY" in names
+    with pytest.raises(ConfigError, match="E408"):
+        load_templates(disabled=["NO_SUCH"])
+
+
+@pytest.mark.parametrize("blob", ["7" * 100_000, "1/" * 50_000, "1-" * 50_000, "a@" * 50_000, "1." * 50_000,
+                                  "Jan " * 25_000, "x" * 100_000])
+def test_pathological_input_is_fast(detector: RegexDetector, blob: str) -> None:
+    t0 = time.perf_counter()
+    detector.detect(Document("p", blob))
+    assert time.perf_counter() - t0 < 1.0
