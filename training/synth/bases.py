@@ -86,9 +86,13 @@ def load_bases(data_dir: Path, split: str) -> list[BaseNote]:
 _MONTH = r"(?:January|February|March|April|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
 _TITLE_NAME = r"[A-Z][a-z]+(?:['\-][A-Z]?[a-z]+)?"
 _STOP_NAMES = frozenset({"The", "This", "He", "She", "They", "It", "We", "And", "In", "On", "At", "Is", "Has",
-                         "Was", "Will", "Of", "For", "To", "With", "As"})
+                         "Was", "Will", "Of", "For", "To", "With", "As", "Patient", "Pt", "Who", "Baby", "Child",
+                         "Today", "Here", "There", "Next", "Our", "His", "Her", "Mother", "Father", "Son",
+                         "Daughter", "Wife", "Husband", "That", "What", "Which"})
 
 _PATTERNS: list[tuple[str, str]] = [
+    # "Christine Hernandez is a 43-year-old": the metadata name does not always match the note
+    ("INTRO", r"(?<![A-Za-z] )\b(?P<pname>[A-Z][a-z]+(?:\s[A-Z][a-z'\-]+)?)(?=\s+is\s+an?\s+(?:(?:very\s+)?pleasant\s+)?\d)"),
     ("TITLED", rf"\b(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Doctor)\.?\s)(?P<tname>{_TITLE_NAME}(?:\s{_TITLE_NAME})?)"),
     ("AGE", r"\b(?P<age>\d{1,3})(?=(?:-|\s)?(?:(?:year|yr|month|week|day)s?(?:-|\s)old|y/o|y\.o\.|yo\b"
             r"|(?:-|\s)years?\sof\sage))|(?<=\b[Aa]ge\s)(?P<age2>\d{1,3})\b|\b(?:his|her|their|mid|late|early)[\s-](?P<age3>\d0'?s)\b"),
@@ -138,6 +142,12 @@ def scrub(text: str, first: str = "", last: str = "") -> list[tuple[str, str | N
             out.append((text[pos : m.start()] + title, None))
             kind = "@DOCTOR" if title.lower().startswith(("dr", "doctor")) else "@PERSON"
             out.append((name, kind))
+        elif m.group("pname") is not None:
+            name = m.group("pname")
+            if name.split()[0] in _STOP_NAMES:
+                continue
+            kind = "@PATIENT_FULL" if " " in name else "@PATIENT_FIRST"
+            out += [(text[pos : m.start()], None), (name, kind)]
         elif m.group("age") is not None or m.group("age2") is not None:
             grp = "age" if m.group("age") is not None else "age2"
             out += [(text[pos : m.start(grp)], None), (m.group(grp), "@AGE")]

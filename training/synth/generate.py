@@ -21,6 +21,7 @@ from pathlib import Path
 from training.synth import templates as T
 from training.synth.bases import BaseNote, load_bases, paragraphs, scrub
 from training.synth.builder import NoteBuilder
+from training.synth.gazetteer import Gazetteer
 from training.synth.persona import Persona
 from training.synth.presidio import load_presidio_templates
 from training.synth.styles import STYLE_WEIGHTS, pick_case, pipe_header
@@ -52,11 +53,17 @@ class Generator:
     def load(cls, split: str, seed: int = 13, data_dir: Path = DEFAULT_DATA_DIR) -> Generator:
         """Build pools and read base notes for ``split`` (``"train"`` or ``"dev"``)."""
         pools = Pools.build(split, seed)
+        gaz = Gazetteer.build()
         chunked = []
         for b in load_bases(data_dir, split):
             paras = [scrub(p, b.first, b.last) for p in paragraphs(b.text)]
-            chunked.append(Chunked(b, paras))
-        return cls(split, seed, pools, chunked, load_presidio_templates(data_dir, split))
+            # drop paragraphs that still name someone or somewhere we could not label
+            paras = [p for p in paras if not gaz.flags("".join(t if k is None else "X" * len(t) for t, k in p))]
+            if paras:
+                chunked.append(Chunked(b, paras))
+        presidio = [t for t in load_presidio_templates(data_dir, split)
+                    if not gaz.flags(t) and all(k is None for _, k in scrub(t))]
+        return cls(split, seed, pools, chunked, presidio)
 
     # ------------------------------------------------------------------ one document
     def document(self, i: int) -> dict[str, object]:
