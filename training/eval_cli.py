@@ -1,0 +1,143 @@
+"""``deid eval``: score predictions (a corpus file, or the engine run now) against a gold corpus.
+
+Example:
+    $ deid eval --gold data/test_xml --pred runs/pred.jsonl --out-json eval.json --out-md eval.md
+    $ deid eval --gold data/test_xml --model default --limit 50
+    $ deid eval --gold data/test_xml --model artifacts/minilm --ablation --out-md table7.md
+
+Gold and predictions may be in any format :func:`training.corpora.read_corpus` reads and are matched
+by document id. Without ``--out-md`` the markdown report goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.errors import InputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``eval`` subcommand to the ``deid`` CLI."""
+    p = sub.add_parser("eval", help="evaluate predictions or the engine against a gold corpus (i2b2 2014 metrics)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(p)
+    p.set_defaults(func=run)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The ``eval`` options (split out so tests can build a bare parser)."""
+    p.add_argument("--gold", required=True, help="gold corpus: i2b2 XML dir/file, BRAT dir, .jsonl or .conll")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--pred", help="predicted corpus (any readable format; text may be redacted)")
+    src.add_argument("--model", help='predict now with the engine: an artifact directory, or "default"')
+    p.add_argument("--ablation", action="store_true",
+                   help="with --model: layers enabled cumulatively (model, +templates, +lists, +extraction, "
+                        "+propagation); one strict F1 (recall) table per category per step")
+    p.add_argument("--format", dest="fmt", help="format of both corpora (default: inferred)")
+    p.add_argument("--gold-format", help="format of the gold corpus (overrides --format)")
+    p.add_argument("--pred-format", help="format of the predicted corpus (overrides --format)")
+    p.add_argument("--labelmap", help="label map applied to gold and predictions, e.g. meddocan->i2b2.v1")
+    p.add_argument("--limit", type=int, help="evaluate only the first N gold documents")
+    p.add_argument("--non-strict", action="store_true",
+                   help="drop gold annotations whose text does not match (and report them) instead of failing")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="engine config override for --model, e.g. --set decode.o_threshold=0.9 (repeatable)")
+    p.add_argument("--out-json", help="write the full report as JSON here")
+    p.add_argument("--out-md", help="write the markdown report here (default: stdout)")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    for out in (args.out_json, args.out_md):
+        if out is None:
+            continue
+        p = Path(out)
+        if p.exists() and not args.force:
+            raise InputError("E390", f"{p} exists", fix="Pass --force to overwrite it.")
+        for src in (args.gold, args.pred):
+            if src and p.resolve() == Path(src).resolve():
+                raise InputError("E391", f"output {p} is an input", fix="Write the report somewhere else.")
+
+
+def _engine_config(args: argparse.Namespace):  # noqa: ANN202 - EngineConfig
+    from engine.config import EngineConfig
+
+    base = EngineConfig(model_dir=None if args.model == "default" else args.model)
+    return EngineConfig.from_overrides(list(args.set), base=base)
+
+
+def evaluate_files(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    """Read, predict if asked, and score; returns ``(report, meta)`` (report: EvalReport or AblationReport)."""
+    from training.corpora import AlignmentReport, read_corpus
+    from training.evaluate import evaluate_spans
+    from training.labelmaps import apply_labelmap, get_labelmap
+
+    if args.ablation and not args.model:
+        raise InputError("E392", "--ablation needs --model", fix='Add --model default (or an artifact dir).')
+    if args.limit is not None and args.limit < 1:
+        raise InputError("E393", "--limit must be >= 1")
+    issues = AlignmentReport()
+    gold_docs = []
+    for doc in read_corpus(args.gold, args.gold_format or args.fmt, strict=not args.non_strict, report=issues):
+        if args.limit is not None and len(gold_docs) >= args.limit:
+            break
+        gold_docs.append(doc)
+    lmap = get_labelmap(args.labelmap) if args.labelmap else None
+    if lmap:
+        gold_docs = [apply_labelmap(d, lmap) for d in gold_docs]
+    ids = [d.id for d in gold_docs]
+    if len(set(ids)) != len(ids):
+        raise InputError("E394", f"{args.gold}: duplicate document ids", fix="Document ids must be unique.")
+    meta: dict[str, Any] = {"gold": str(args.gold), "n_docs": len(gold_docs), "limit": args.limit,
+                            "labelmap": args.labelmap, "misaligned_gold": issues.to_json()}
+    if issues.issues:
+        print(issues.summary(), file=sys.stderr)
+    if args.model:
+        from training.metrics.engine_runs import evaluate_engine, run_ablation
+
+        config = _engine_config(args)
+        meta.update(model=args.model, config=config.model_dump())
+        if args.ablation:
+            return run_ablation(gold_docs, config), meta
+        return evaluate_engine(gold_docs, config), meta
+    wanted = set(ids)
+    pred: dict[str, list] = {}
+    differs = 0
+    gold_text = {d.id: d.text for d in gold_docs}
+    for doc in read_corpus(args.pred, args.pred_format or args.fmt, check=False):
+        if args.limit is not None and doc.id not in wanted:
+            continue
+        if lmap:
+            doc = apply_labelmap(doc, lmap)
+        if doc.id in pred:
+            raise InputError("E394", f"{args.pred}: duplicate document id {doc.id!r}")
+        differs += int(doc.id in gold_text and not doc.meta.get("text_unavailable") and doc.text != gold_text[doc.id])
+        pred[doc.id] = list(doc.spans)
+    if differs:
+        print(f"note: {differs} predicted documents carry a different text (redacted?); "
+              "their offsets are judged against the gold text", file=sys.stderr)
+    meta.update(pred=str(args.pred), pred_text_differs=differs)
+    report = evaluate_spans({d.id: d.spans for d in gold_docs}, pred, gold_text)
+    return report, meta
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``deid eval``; returns the exit code (errors propagate to ``deid``'s handler)."""
+    _check_outputs(args)
+    report, meta = evaluate_files(args)
+    md = report.to_markdown()
+    data = report.to_json()
+    data["meta"] = {**data.get("meta", {}), **meta}
+    if args.out_json:
+        Path(args.out_json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out_json).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.out_md:
+        Path(args.out_md).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out_md).write_text(md, encoding="utf-8")
+    else:
+        sys.stdout.write(md)
+    return 0
