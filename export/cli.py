@@ -39,6 +39,12 @@ def register(sub: Any) -> None:
     p.add_argument("--min-label-agreement", type=float, default=0.0, help="min token argmax agreement (0-1)")
     p.add_argument("--atol", type=float, default=1e-3, help="fp32 logit tolerance vs torch")
     p.add_argument("--opset", type=int, default=17)
+    p.add_argument(
+        "--exporter",
+        choices=["torch", "optimum"],
+        default="torch",
+        help="torch.onnx.export (default) or optimum's main_export (needs optimum-onnx)",
+    )
     p.add_argument("--optimization", default="bert-fused.v1", help="optimisation preset (export.optimize)")
     p.add_argument("--quantization", default="dynamic-per-channel.v1", help="int8 preset (export.quantize)")
     p.add_argument("--max-length", type=int, help="window length (default: the checkpoint's deid_train.json)")

@@ -120,6 +120,29 @@ def export_raw(model: Any, path: Path, opset: int) -> None:
         )
 
 
+def export_raw_optimum(checkpoint: Path, work: Path, opset: int) -> Path:
+    """The same graph through optimum's ``main_export`` (transformers 4.57 + optimum-onnx only).
+
+    Returns:
+        Path of the exported ``model.onnx``; its axes are already named batch_size/sequence_length.
+    """
+    try:
+        from optimum.exporters.onnx import main_export
+    except ImportError as e:
+        raise missing_extra("optimum-onnx", "export") from e
+    out = work / "optimum"
+    # optimum patches attention for export itself; the fusion check downstream proves it worked.
+    main_export(
+        str(checkpoint),
+        output=str(out),
+        task="token-classification",
+        opset=opset,
+        library_name="transformers",
+        do_validation=False,
+    )
+    return out / "model.onnx"
+
+
 def torch_logits_fn(model: Any) -> parity.LogitsFn:
     """Wrap a torch model as a numpy logits function."""
     import torch
@@ -244,7 +267,12 @@ def _build(
     """Everything between the checkpoint and a complete, verified directory ``tmp``."""
     mc = model.config
     raw, fp32 = work / "raw.onnx", work / "model.fp32.onnx"
-    export_raw(model, raw, cfg.opset)
+    if cfg.exporter == "optimum":
+        raw = export_raw_optimum(ckpt, work, cfg.opset)
+        exporter = {"name": "optimum.exporters.onnx.main_export"}
+    else:
+        export_raw(model, raw, cfg.opset)
+        exporter = {"name": "torch.onnx.export", "dynamo": False, "attn_implementation": "eager"}
     fused = optimize.optimize_graph(raw, fp32, mc.num_attention_heads, mc.hidden_size, cfg.optimization)
     missing = optimize.missing_fusions(fused, mc.num_hidden_layers)
     if missing:
@@ -300,7 +328,7 @@ def _build(
         window=window,
         labels={"count": len(labels), "scheme": "BIO"},
         opset=cfg.opset,
-        exporter={"name": "torch.onnx.export", "dynamo": False, "attn_implementation": "eager"},
+        exporter=exporter,
         inputs=list(INPUT_NAMES),
         outputs=list(OUTPUT_NAMES),
         dynamic_axes=DYNAMIC_AXES,

@@ -234,3 +234,12 @@ def test_cli_exports_and_prints_json(tiny_checkpoint: Path, tmp_path: Path, caps
     assert report["tensor"]["passed"] and report["task"]["label_agreement"] == 1.0
     bad = parser.parse_args(["export", "--model", str(tiny_checkpoint), "--out", str(tiny_checkpoint)])
     assert bad.func(bad) == 2
+
+
+@pytest.mark.slow
+def test_optimum_exporter_fuses_too(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    pytest.importorskip("optimum.exporters.onnx")
+    report = export_model(tiny_checkpoint, tmp_path / "opt", precision="fp32", config=ExportConfig(exporter="optimum"))
+    assert report.manifest["fused_operators"]["Attention"] == NUM_LAYERS
+    assert report.manifest["exporter"]["name"].startswith("optimum")
+    assert report.tensor.passed
