@@ -94,7 +94,7 @@ _PATTERNS: list[tuple[str, str]] = [
     # "Christine Hernandez is a 43-year-old": the metadata name does not always match the note
     ("INTRO", r"(?<![A-Za-z] )\b(?P<pname>[A-Z][a-z]+(?:\s[A-Z][a-z'\-]+)?)(?=\s+is\s+an?\s+(?:(?:very\s+)?pleasant\s+)?\d)"),
     ("TITLED", rf"\b(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Doctor)\.?\s)(?P<tname>{_TITLE_NAME}(?:\s{_TITLE_NAME})?)"),
-    ("AGE", r"\b(?P<age>\d{1,3})(?=(?:-|\s)?(?:(?:year|yr|month|week|day)s?(?:-|\s)old|y/o|y\.o\.|yo\b"
+    ("AGE", r"(?<![\d/.])\b(?P<age>\d{1,3}(?:[-\s]\d/\d|\.\d)?)(?=(?:-|\s)?(?:(?:year|yr|month|week|day)s?(?:-|\s)old|y/o|y\.o\.|yo\b"
             r"|(?:-|\s)years?\sof\sage))|(?<=\b[Aa]ge\s)(?P<age2>\d{1,3})\b|\b(?:his|her|their|mid|late|early)[\s-](?P<age3>\d0'?s)\b"),
     ("DATE", rf"\b(?P<date>{_MONTH}(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:19|20)\d\d)?"
              r"|May\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s(?:19|20)\d\d)?"

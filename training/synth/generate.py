@@ -139,9 +139,10 @@ class Generator:
         n_insert = max(0, int(rng.expovariate(1.0) * (1 + target / 1200)))
         slots = {rng.randrange(len(paras) + 1) for _ in range(n_insert)}
         for j, p in enumerate(paras):
+            if j:
+                b.add("\n\n")
             if j in slots:
                 self._insert_sentences(b, rng, persona)
-            if j:
                 b.add("\n\n")
             for t, k in p:
                 if k is None:
@@ -149,6 +150,7 @@ class Generator:
                 else:
                     b.extend(self._fill_base(k, t, persona))
         if len(paras) in slots:
+            b.add("\n\n")
             self._insert_sentences(b, rng, persona)
         return base_id
 
@@ -158,7 +160,6 @@ class Generator:
             tpl = rng.choice(T.CONFUSABLES if rng.random() < 0.25 else T.SENTENCES)
             b.add(sep if k else "")
             b.template(tpl, persona.fill)
-        b.add("\n\n")
 
     @staticmethod
     def _target(rng: random.Random) -> int:

@@ -21,6 +21,20 @@ from training.synth.surrogates import Pools
 Segs = F.Segs
 
 
+def _job_surface(rng: random.Random, job: str) -> str:
+    """Faker titles read like a catalogue ("Engineer, civil"); notes write "civil engineer"."""
+    if ", " in job:
+        head, _, qual = job.partition(", ")
+        job = f"{qual} {head}"
+    return job.lower() if rng.random() < 0.6 else job
+
+
+def _visit_ymd(rng: random.Random) -> tuple[int, int, int]:
+    """The visit date: recent real years or the i2b2 surrogate range, never the distant past."""
+    y = rng.randint(2060, 2100) if rng.random() < 0.35 else rng.randint(1998, 2030)
+    return y, rng.randint(1, 12), rng.randint(1, 28)
+
+
 @dataclass
 class Name:
     first: str
@@ -73,22 +87,25 @@ class Persona:
 
     @classmethod
     def draw(cls, pools: Pools, rng: random.Random) -> Persona:
-        def name() -> Name:
+        def name(sex: str | None = None) -> Name:
+            sex = sex or rng.choice("MF")
             loc = pools.pick_locale(rng)
             last = pools.pick_last(rng, loc)
             if rng.random() < 0.05:
                 last = f"{last}-{pools.pick_last(rng)}"
-            mid = pools.pick_first(rng, loc) if rng.random() < 0.25 else ""
-            return Name(pools.pick_first(rng, loc), last, mid)
+            mid = pools.pick_first(rng, loc, sex) if rng.random() < 0.25 else ""
+            return Name(pools.pick_first(rng, loc, sex), last, mid)
+
+        sex = rng.choice("MF")
 
         age = int(min(104, max(0, rng.gauss(58, 20))))
         if rng.random() < 0.03:
             age = rng.randint(90, 104)
         num = rng.randint(1, 9999) if rng.random() < 0.8 else rng.randint(10000, 99999)
         street = f"{num} {rng.choice(pools.streets)}"
-        return cls(pools, rng, name(), rng.choice("MF"), age, [name() for _ in range(3)], [name() for _ in range(2)],
+        return cls(pools, rng, name(sex), sex, age, [name() for _ in range(3)], [name() for _ in range(2)],
                    pools.pick_hospital(rng), rng.choice(pools.us_cities if rng.random() < 0.8 else pools.cities),
-                   rng.choice(pools.states), street, F.id_value(rng, "ZIP"), F.random_ymd(rng))
+                   rng.choice(pools.states), street, F.id_value(rng, "ZIP"), _visit_ymd(rng))
 
     # ------------------------------------------------------------------ fillers
     def fill(self, kind: str) -> Segs:
@@ -105,7 +122,7 @@ class Persona:
                 return [(self.zip if rng.random() < 0.7 else F.id_value(rng, "ZIP"), "ZIP")]
             return [(self._sticky(kind, lambda: F.id_value(rng, st)), st)]
         if kind == "PROFESSION":
-            return [(self._sticky(kind, lambda: rng.choice(p.jobs)), "PROFESSION")]
+            return [(self._sticky(kind, lambda: _job_surface(rng, rng.choice(p.jobs))), "PROFESSION")]
         if kind == "ORGANIZATION":
             return [(rng.choice(p.companies), "ORGANIZATION")]
         if kind == "COUNTRY":
@@ -145,7 +162,7 @@ class Persona:
         d = rng.choice(self.doctors[:2] if rng.random() < 0.8 else self.doctors)
         r = rng.random()
         if r < 0.55:
-            title = rng.choice(("Dr. ", "Dr. ", "Dr ", "DR. ", "dr. ", "Doctor "))
+            title = rng.choice(("Dr. ", "Dr. ", "Dr. ", "Dr ", "DR. ", "dr. ", "Doctor ", "Dr."))
             return [(title, None)] + d.forms(rng, "DOCTOR", titled=True)
         segs = d.forms(rng, "DOCTOR")
         if r < 0.75:

@@ -76,6 +76,13 @@ HOSPITAL_SUFFIXES = (
     "Health System", "Infirmary", "Medical Group", "Surgical Center", "Family Practice",
     "Women's Hospital", "Veterans Hospital", "Skilled Nursing Facility", "Urgent Care", "Dialysis Center",
 )
+SHORT_SUFFIXES = {
+    "Medical Center": ("MC", "Med Ctr", "Medical"), "General Hospital": ("General", "Gen", "GH", "Hosp"),
+    "Regional Medical Center": ("Regional", "RMC"), "Memorial Hospital": ("Memorial", "Mem Hosp"),
+    "Rehabilitation Center": ("Rehab", "Rehab Ctr"), "University Hospital": ("University", "Univ Hosp"),
+    "Nursing Home": ("NH", "Nursing"), "Children's Hospital": ("Children's",), "Cancer Center": ("Cancer Ctr",),
+    "Skilled Nursing Facility": ("SNF",), "Health Center": ("HC", "Health"),
+}
 HOSPITAL_PREFIXES = ("St.", "Saint", "Mount", "Good Samaritan", "Mercy", "Holy Cross", "Sacred Heart")
 LOCATION_OTHER_PATTERNS = (
     "{} Park", "Lake {}", "{} Mall", "{} Beach", "Mount {}", "{} River", "{} Church", "{} Elementary School",
@@ -90,6 +97,7 @@ class Pools:
 
     split: str
     first: dict[str, list[str]] = field(default_factory=dict)
+    first_by_sex: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     last: dict[str, list[str]] = field(default_factory=dict)
     locales: list[str] = field(default_factory=list)
     locale_weights: list[float] = field(default_factory=list)
@@ -117,6 +125,9 @@ class Pools:
             lasts = _split(_clean_names(getattr(prov, "last_names", ())), split)
             if len(firsts) >= 10 and len(lasts) >= 10:
                 p.first[loc], p.last[loc] = firsts, lasts
+                for sex, attr in (("M", "first_names_male"), ("F", "first_names_female")):
+                    by_sex = _split(_clean_names(getattr(prov, attr, None) or ()), split)
+                    p.first_by_sex[(loc, sex)] = by_sex if len(by_sex) >= 5 else firsts
                 p.locales.append(loc)
                 p.locale_weights.append(w)
 
@@ -157,9 +168,9 @@ class Pools:
     def pick_locale(self, rng: random.Random) -> str:
         return rng.choices(self.locales, self.locale_weights)[0]
 
-    def pick_first(self, rng: random.Random, locale: str | None = None) -> str:
+    def pick_first(self, rng: random.Random, locale: str | None = None, sex: str | None = None) -> str:
         loc = locale or self.pick_locale(rng)
-        v = rng.choice(self.first[loc])
+        v = rng.choice(self.first_by_sex[(loc, sex)] if sex else self.first[loc])
         return ascii_fold(v) if rng.random() < 0.7 else v
 
     def pick_last(self, rng: random.Random, locale: str | None = None) -> str:
@@ -168,7 +179,13 @@ class Pools:
         return ascii_fold(v) if rng.random() < 0.7 else v
 
     def pick_hospital(self, rng: random.Random) -> tuple[str, str, str]:
-        """A hospital as ``(full name, short form, acronym)``, e.g. ``("Calvert General Hospital", "Calvert", "CGH")``."""
+        """A hospital as ``(full name, short form, acronym)``.
+
+        The short form is the root, or the root with an abbreviated suffix ("Calvert Hosp", "Calvert MC").
+
+        Example:
+            >>> full, short, acr = pools.pick_hospital(random.Random(1))  # ("Calvert General Hospital", "Calvert", "CGH")
+        """
         root = rng.choice(self.hospital_roots)
         r = rng.random()
         if r < 0.12:
@@ -179,7 +196,12 @@ class Pools:
         suffix = rng.choice(HOSPITAL_SUFFIXES)
         full = f"{root} {suffix}"
         acr = "".join(w[0] for w in full.replace("'s", "").split() if w[0].isalpha()).upper()
-        return full, root, acr
+        if len(acr) < 2:
+            acr = root[:4].upper()
+        short = root
+        if rng.random() < 0.35:
+            short = f"{root} {rng.choice(SHORT_SUFFIXES.get(suffix, ('Hosp', 'Hospital')))}"
+        return full, short, acr
 
     def pick_location_other(self, rng: random.Random) -> str:
         return rng.choice(LOCATION_OTHER_PATTERNS).format(rng.choice(self.loc_roots))
