@@ -181,3 +181,48 @@ def test_roundtrip_conll_is_identity_after_one_normalising_pass(docs: list[Annot
 
 def _phi_chars(doc: AnnotatedDocument) -> list[tuple[str, str]]:
     return [(c, s.type) for s in doc.spans for c in doc.text[s.start : s.end] if not c.isspace()]
+
+
+# ---- label maps -------------------------------------------------------------------------------------
+
+
+def test_labelmaps_registry_and_meddocan_to_i2b2() -> None:
+    from engine.errors import ConfigError
+    from training.labelmaps import LABELMAPS, apply_labelmap, get_labelmap
+
+    assert sorted(LABELMAPS) == ["i2b2.v1", "meddocan->i2b2.v1", "meddocan.v1", "presidio->i2b2.v1"]
+    with pytest.raises(ConfigError, match="i2b2.v1"):
+        get_labelmap("meddocan")
+    (doc,) = read_corpus(FIX / "brat")
+    mapped = apply_labelmap(doc, get_labelmap("meddocan->i2b2.v1"))
+    got = [(mapped.text[s.start : s.end], s.label, s.subtype) for s in mapped.spans]
+    assert got == [("Ana Ruiz", "NAME", "PATIENT"), ("53 años", "AGE", "AGE"), ("Luis Gil", "NAME", "DOCTOR"),
+                   ("Hospital", "LOCATION", "HOSPITAL"), ("La Paz", "LOCATION", "HOSPITAL"),
+                   ("Madrid", "LOCATION", "CITY"), ("28046", "LOCATION", "ZIP")]
+    own = apply_labelmap(doc, get_labelmap("meddocan.v1"))
+    assert {s.label for s in own.spans} == {"NOMBRE_SUJETO_ASISTENCIA", "EDAD_SUJETO_ASISTENCIA",
+                                            "NOMBRE_PERSONAL_SANITARIO", "HOSPITAL", "TERRITORIO"}
+    assert all(s.subtype is None for s in own.spans)
+
+
+def test_labelmap_drops_non_phi_and_fails_closed_on_unknown_types() -> None:
+    from engine.errors import ConfigError
+    from training.labelmaps import apply_labelmap, get_labelmap
+
+    doc = AnnotatedDocument("p", "Mr. Bo Li, 10.0.0.1, Catholic", (
+        Span(0, 3, "TITLE"), Span(4, 9, "PERSON"), Span(11, 19, "IP_ADDRESS"), Span(21, 29, "NRP")))
+    mapped = apply_labelmap(doc, get_labelmap("presidio->i2b2.v1"))
+    assert [(s.label, s.subtype) for s in mapped.spans] == [("NAME", "PATIENT"), ("CONTACT", "IPADDR")]
+    odd = doc.with_spans([Span(4, 9, "WIZARD")])
+    with pytest.raises(ConfigError, match="E383.*WIZARD"):
+        apply_labelmap(odd, get_labelmap("presidio->i2b2.v1"))
+    assert apply_labelmap(odd, get_labelmap("presidio->i2b2.v1"), unknown="drop").spans == ()
+    assert apply_labelmap(odd, get_labelmap("presidio->i2b2.v1"), unknown="keep").spans == odd.spans
+
+
+def test_i2b2_identity_labelmap_covers_every_subtype() -> None:
+    from training.labelmaps import get_labelmap
+
+    lm = get_labelmap("i2b2.v1")
+    assert all(lm.mapping[st] == (cat, st) for st, cat in SUBTYPE_TO_CATEGORY.items())
+    assert lm.mapping["OTHER"] == ("LOCATION", "LOCATION-OTHER")

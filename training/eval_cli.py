@@ -22,7 +22,7 @@ from engine.errors import InputError
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``eval`` subcommand to the ``deid`` CLI."""
-    p = sub.add_parser("eval", help="evaluate predictions or the engine against a gold corpus (i2b2 2014 metrics)",
+    p = sub.add_parser("eval", help="evaluate predictions or the engine on a gold corpus (i2b2 2014 metrics)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(p)
     p.set_defaults(func=run)
@@ -43,7 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--labelmap", help="label map applied to gold and predictions, e.g. meddocan->i2b2.v1")
     p.add_argument("--limit", type=int, help="evaluate only the first N gold documents")
     p.add_argument("--non-strict", action="store_true",
-                   help="drop gold annotations whose text does not match (and report them) instead of failing")
+                   help="drop (and report) gold annotations whose text does not match instead of failing")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="engine config override for --model, e.g. --set decode.o_threshold=0.9 (repeatable)")
     p.add_argument("--out-json", help="write the full report as JSON here")
@@ -71,7 +71,7 @@ def _engine_config(args: argparse.Namespace):  # noqa: ANN202 - EngineConfig
 
 
 def evaluate_files(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
-    """Read, predict if asked, and score; returns ``(report, meta)`` (report: EvalReport or AblationReport)."""
+    """Read, predict if asked, and score; returns ``(EvalReport or AblationReport, meta)``."""
     from training.corpora import AlignmentReport, read_corpus
     from training.evaluate import evaluate_spans
     from training.labelmaps import apply_labelmap, get_labelmap
@@ -82,7 +82,8 @@ def evaluate_files(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         raise InputError("E393", "--limit must be >= 1")
     issues = AlignmentReport()
     gold_docs = []
-    for doc in read_corpus(args.gold, args.gold_format or args.fmt, strict=not args.non_strict, report=issues):
+    gold_fmt = args.gold_format or args.fmt
+    for doc in read_corpus(args.gold, gold_fmt, strict=not args.non_strict, report=issues):
         if args.limit is not None and len(gold_docs) >= args.limit:
             break
         gold_docs.append(doc)
@@ -115,7 +116,8 @@ def evaluate_files(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             doc = apply_labelmap(doc, lmap)
         if doc.id in pred:
             raise InputError("E394", f"{args.pred}: duplicate document id {doc.id!r}")
-        differs += int(doc.id in gold_text and not doc.meta.get("text_unavailable") and doc.text != gold_text[doc.id])
+        has_text = not doc.meta.get("text_unavailable")
+        differs += int(doc.id in gold_text and has_text and doc.text != gold_text[doc.id])
         pred[doc.id] = list(doc.spans)
     if differs:
         print(f"note: {differs} predicted documents carry a different text (redacted?); "
@@ -134,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
     data["meta"] = {**data.get("meta", {}), **meta}
     if args.out_json:
         Path(args.out_json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out_json).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        Path(args.out_json).write_text(text, encoding="utf-8")
     if args.out_md:
         Path(args.out_md).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out_md).write_text(md, encoding="utf-8")

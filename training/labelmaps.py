@@ -14,7 +14,8 @@ drops the span. Optional regex rules refine a target by the span's surface text 
 Example:
     >>> from engine.types import Span
     >>> from training.corpora import AnnotatedDocument
-    >>> doc = AnnotatedDocument("d", "Ana, 28046", (Span(0, 3, "NOMBRE_SUJETO_ASISTENCIA"), Span(5, 10, "TERRITORIO")))
+    >>> spans = (Span(0, 3, "NOMBRE_SUJETO_ASISTENCIA"), Span(5, 10, "TERRITORIO"))
+    >>> doc = AnnotatedDocument("d", "Ana, 28046", spans)
     >>> [(s.label, s.subtype) for s in apply_labelmap(doc, get_labelmap("meddocan->i2b2.v1")).spans]
     [('NAME', 'PATIENT'), ('LOCATION', 'ZIP')]
 """
@@ -106,7 +107,8 @@ LABELMAPS = {
 def get_labelmap(name: str) -> LabelMap:
     """Build a registered label map; an unknown name raises listing the valid ones."""
     if name not in LABELMAPS:
-        raise ConfigError("E382", f"unknown label map {name!r}", fix=f"Use one of: {', '.join(sorted(LABELMAPS))}.")
+        raise ConfigError("E382", f"unknown label map {name!r}",
+                          fix=f"Use one of: {', '.join(sorted(LABELMAPS))}.")
     return LABELMAPS[name]()
 
 

@@ -89,8 +89,9 @@ class AblationReport:
         for c in self.categories():
             cells = [cell(r.by_category[c].strict) if c in r.by_category else "-" for _, r in self.steps]
             lines.append(f"| {c} | " + " | ".join(cells) + " |")
-        lines.append("| ALL (category) | " + " | ".join(cell(r.category.strict.micro) for _, r in self.steps) + " |")
-        lines.append("| ALL (subtype) | " + " | ".join(cell(r.strict.micro) for _, r in self.steps) + " |")
+        for name, pick in (("ALL (category)", lambda r: r.category.strict.micro),
+                           ("ALL (subtype)", lambda r: r.strict.micro)):
+            lines.append(f"| {name} | " + " | ".join(cell(pick(r)) for _, r in self.steps) + " |")
         return "Strict F1 (recall), percent; layers enabled cumulatively.\n\n" + "\n".join(lines) + "\n"
 
 
