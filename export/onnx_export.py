@@ -63,6 +63,15 @@ def read_window(checkpoint: Path, config: ExportConfig) -> dict[str, int]:
     }
 
 
+def train_summary(checkpoint: Path) -> dict[str, Any]:
+    """The few ``deid_train.json`` facts worth carrying into the manifest (``{}`` when absent)."""
+    if not (checkpoint / TRAIN_META).is_file():
+        return {}
+    meta = json.loads((checkpoint / TRAIN_META).read_text())
+    keys = ("base_model", "align_policy", "global_steps", "train_tokens_seen", "dev_metrics")
+    return {k: meta[k] for k in keys if k in meta}
+
+
 def load_checkpoint(checkpoint: Path) -> tuple[Any, list[str]]:
     """Load the classifier with eager attention (the only form onnxruntime fuses) and its BIO labels."""
     try:
@@ -352,7 +361,7 @@ def _build(
         },
         cpu=mf.cpu_flags(),
         versions=mf.versions(),
-        source=mf.checkpoint_fingerprint(ckpt),
+        source={**mf.checkpoint_fingerprint(ckpt), "train": train_summary(ckpt)},
         export_config=cfg.model_dump(),
     )
     mf.write_manifest(tmp, manifest)
