@@ -1,15 +1,148 @@
-"""In-token extraction (placeholder; filled in next)."""
+"""In-token extraction: PHI glued to other characters inside one token.
+
+Two uses of one rule table. (1) A span whose whole text matches a rule is replaced by the rule's
+parts: a model span ``79yo`` becomes AGE ``79`` (i2b2 annotates the number only); ``MR:6746781``
+becomes ``6746781``. (2) Tokens matching a scan rule are added where no span covers them:
+``MWFS``/``T-Th-Sa`` (dialysis days) become DATEs, a sign-off line ``GQ/NV/whalen`` three names,
+``3041023MARY`` an ID and a HOSPITAL.
+
+Example:
+    >>> ex = Extractor()
+    >>> text = "79yo on HD MWF"
+    >>> [(text[s.start:s.end], s.subtype) for s in ex.apply(text, [Span(0, 4, "AGE", "AGE", 0.9, "model")])]
+    [('79', 'AGE'), ('MWF', 'DATE')]
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from bisect import bisect_left
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from engine.types import Span
 
+KEEP = "keep"  # part takes the label/subtype of the span it came from
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One extraction rule.
+
+    Attributes:
+        name: rule name (sources read ``extract:NAME``).
+        regex: full-token pattern; its groups ``1..n`` are the parts.
+        parts: per group, ``(label, subtype)`` or ``(KEEP, KEEP)``.
+        scan: also search the whole text for tokens (not only existing spans).
+        score: score of scanned spans.
+    """
+
+    name: str
+    regex: re.Pattern[str]
+    parts: tuple[tuple[str, str], ...]
+    scan: bool = False
+    score: float = 0.7
+
+
+_DAY = r"(?:M|Tu?|W|Th|F|Sa|Su|S)"
+_DAY_ORDER = {"M": 0, "T": 1, "Tu": 1, "W": 2, "Th": 3, "F": 4, "Sa": 5, "S": 5, "Su": 6}
+
+#: The rule table; order matters for spans (first full match wins).
+RULES: tuple[Rule, ...] = (
+    Rule("AGE_TOKEN", re.compile(r"([0-9]{1,3}) ?-?(?:yo[mfw]?|y/o|y\.o\.?|y[mf]|years?[ -]old|yrs?[ -]old|"
+                                 r"year-old|yr-old)", re.I), (("AGE", "AGE"),)),
+    Rule("ID_CUE", re.compile(r"(?:MRN?|MR#|ID|Acct|Unit|#) ?[:#]? ?([A-Z]{0,3}[0-9][0-9-]{3,19})", re.I),
+         ((KEEP, KEEP),)),
+    Rule("SIGNOFF", re.compile(r"([A-Za-z]{2,4})/([A-Za-z]{2,20})(?:/([A-Za-z]{2,20}))?"),
+         ((KEEP, KEEP), (KEEP, KEEP), (KEEP, KEEP))),
+    Rule("ID_HOSPITAL", re.compile(r"([0-9]{5,12})([A-Z]{3,12})"), (("ID", "IDNUM"), ("LOCATION", "HOSPITAL")),
+         scan=True, score=0.6),
+    Rule("WEEKDAYS", re.compile(rf"({_DAY}(?:-?{_DAY}){{1,6}})"), (("DATE", "DATE"),), scan=True, score=0.7),
+)
+_SIGNOFF_LINE = re.compile(r"^[ \t]*([A-Za-z]{2,4}/[A-Za-z]{2,20}(?:/[A-Za-z]{2,20})?)[ \t]*$", re.M)
+_SCAN = re.compile(r"(?<![\w/-])(?:[0-9]{5,12}[A-Z]{3,12}|[MTWFS][a-z]?(?:-?[MTWFS][a-z]?){1,6})(?![\w/-])")
+_NOT_NAMES = frozenset({"and", "or", "dl", "ml", "mg", "kg", "hr", "min", "day", "wk", "mo", "yr", "prn", "per"})
+
+
+def _weekdays_ok(token: str) -> bool:
+    """Days in weekday order, each at most once; 3+ days when glued (``MWF``), 2+ when dashed."""
+    days = re.findall(r"Tu|Th|Sa|Su|[MTWFS]", token)
+    if "".join(days) != token.replace("-", ""):
+        return False
+    order = [_DAY_ORDER[d] for d in days]
+    if any(b <= a for a, b in zip(order, order[1:], strict=False)):
+        return False
+    return len(days) >= (2 if "-" in token else 3)
+
 
 class Extractor:
-    """Finds PHI inside tokens."""
+    """Applies :data:`RULES` to spans and scans the text for glued tokens.
+
+    Args:
+        allow: lower-cased non-PHI words; a sign-off part on it is not a name.
+    """
+
+    name = "extract.v1"
+
+    def __init__(self, allow: Collection[str] = ()) -> None:
+        self.allow = frozenset(allow) | _NOT_NAMES
 
     def apply(self, text: str, spans: Sequence[Span]) -> list[Span]:
-        """Return ``spans`` with in-token PHI split out."""
-        return list(spans)
+        """``spans`` with whole-token matches split into their parts, plus scanned tokens."""
+        out: list[Span] = []
+        for s in spans:
+            parts = self._split(text, s)
+            out += parts if parts is not None else [s]
+        return out + self.scan(text, out)
+
+    def _split(self, text: str, span: Span) -> list[Span] | None:
+        surface = text[span.start : span.end]
+        for rule in RULES:
+            m = rule.regex.fullmatch(surface)
+            if m is None or (rule.name == "WEEKDAYS" and not _weekdays_ok(surface)):
+                continue
+            if rule.name == "SIGNOFF" and any(g and g.lower() in self.allow for g in m.groups()):
+                continue
+            parts = []
+            for g, (label, subtype) in enumerate(rule.parts, 1):
+                if m.group(g) is None:
+                    continue
+                lab = span.label if label == KEEP else label
+                sub = span.subtype if subtype == KEEP else subtype
+                parts.append(Span(span.start + m.start(g), span.start + m.end(g), lab, sub, span.score,
+                                  span.source if label == KEEP else f"extract:{rule.name}"))
+            return parts
+        return None
+
+    def scan(self, text: str, spans: Sequence[Span]) -> list[Span]:
+        """New spans for glued tokens (weekday runs, ID+hospital codes, sign-off lines) no span covers."""
+        found: list[Span] = []
+        for m in _SCAN.finditer(text):
+            tok = m.group()
+            if tok[0].isdigit():
+                rule = RULES[3]
+            elif _weekdays_ok(tok):
+                rule = RULES[4]
+            else:
+                continue
+            seed = Span(m.start(), m.end(), "DATE", "DATE", rule.score, f"extract:{rule.name}")
+            found += self._split(text, seed) or []
+        if "/" in text:
+            for m in _SIGNOFF_LINE.finditer(text):
+                seed = Span(m.start(1), m.end(1), "NAME", "DOCTOR", 0.7, "extract:SIGNOFF")
+                found += self._split(text, seed) or []
+        if not found or not spans:
+            return found
+        merged: list[list[int]] = []  # disjoint union of the existing spans
+        for st, en in sorted((x.start, x.end) for x in spans):
+            if merged and st < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], en)
+            else:
+                merged.append([st, en])
+        starts = [m[0] for m in merged]
+        keep = []
+        for f in found:
+            i = bisect_left(starts, f.end) - 1  # last interval starting before f ends
+            if i < 0 or merged[i][1] <= f.start:
+                keep.append(f)
+        return keep

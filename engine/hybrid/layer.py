@@ -58,7 +58,7 @@ class HybridLayer:
         self.hospitals = (HospitalDetector(read_terms(Path(list_dir) / "hospital_suffixes.txt"), self.allow)
                           if "HOSPITAL" in chosen else None)
         self.deny_detector = (ListDetector.from_terms("DENY", self.deny) if self.deny else None)
-        self.extractor = Extractor()
+        self.extractor = Extractor(self.allow)
         self.propagator = Propagator(self.allow, h.propagate_min_score, h.min_token_len, h.propagate_subtypes,
                                      trusted_sources=self.regex.trusted_sources)
         self._off = frozenset(s.upper() for s in h.disabled_subtypes)
