@@ -1,0 +1,171 @@
+"""End-to-end engine throughput, its per-stage breakdown, a cProfile top-N, and raw-model efficiency.
+
+The engine is timed on the benchmark corpus with ``detect_many(..., redact=True)``. The *raw model*
+is timed on the very windows the engine builds for that corpus (tokenize and window once, then time
+``runner.run`` alone), so ``engine tokens/s / raw model tokens/s`` says how much the rest of the
+pipeline costs. The same is done with the hybrid layer switched off to price it.
+
+Example:
+    >>> deid, note = build_engine(None, threads=2, layers="all")       # doctest: +SKIP
+    >>> e2e = bench_engine(deid, [n["text"] for n in notes], passes=3)  # doctest: +SKIP
+    >>> e2e["notes_per_s"] > 0                                          # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import json
+import pstats
+import statistics
+import time
+from collections.abc import Sequence
+from typing import Any
+
+MODEL_ONLY = ("layers.templates=false", "layers.lists=false", "layers.extraction=false", "layers.propagation=false")
+
+
+def build_engine(model_dir: str | None, threads: int, layers: str = "all", artifacts: Any = None) -> tuple[Any, str]:
+    """A :class:`Deidentifier` with all layers (``all``) or the model alone (``model``).
+
+    Returns the engine and a note; when the hybrid layer cannot be built (not installed yet), the
+    all-layers engine falls back to model-only and the note says so.
+    """
+    from engine.config import EngineConfig
+    from engine.errors import ConfigError
+    from engine.pipeline import Deidentifier
+
+    base = [f"model_dir={json.dumps(model_dir)}", f"runtime.threads={threads}"]
+    if layers == "model":
+        return Deidentifier(EngineConfig.from_overrides(base + list(MODEL_ONLY)), artifacts), "model only"
+    try:
+        return Deidentifier(EngineConfig.from_overrides(base), artifacts), "all layers"
+    except ConfigError as e:
+        cfg = EngineConfig.from_overrides(base + list(MODEL_ONLY))
+        return Deidentifier(cfg, artifacts), f"hybrid layer unavailable, ran model only: {e}"[:300]
+
+
+def engine_windows(deid: Any, texts: Sequence[str]) -> list[Any]:
+    """The content-id windows the engine builds for ``texts`` (same code path as ``model_spans``)."""
+    from engine.text.windows import make_windows
+
+    encs = deid.tokenizer.encode_batch(list(texts))
+    return [e.ids[w.start : w.end] for e in encs for w in make_windows(len(e), deid.max_length, deid.stride)]
+
+
+def bench_engine(deid: Any, texts: Sequence[str], passes: int = 3, warmup_docs: int = 4) -> dict[str, Any]:
+    """Median notes/s, chars/s and window tokens/s of ``detect_many(redact=True)`` over ``passes``.
+
+    The per-stage seconds come from the engine's own :class:`StageTimer` (median over passes).
+    """
+    from engine.pipeline import StageTimer
+
+    list(deid.detect_many(list(texts[:warmup_docs]), redact=True))
+    windows = engine_windows(deid, texts)
+    tokens = sum(len(w) + 2 for w in windows)
+    times, stages = [], []
+    for _ in range(passes):
+        deid.timer = StageTimer()
+        t0 = time.perf_counter()
+        n_out = sum(1 for _ in deid.detect_many(list(texts), redact=True))
+        times.append(time.perf_counter() - t0)
+        stages.append(dict(deid.timer.seconds))
+        if n_out != len(texts):
+            raise RuntimeError(f"engine returned {n_out} results for {len(texts)} notes")
+    med = statistics.median(times)
+    names = sorted({k for s in stages for k in s})
+    stage_med = {k: statistics.median(s.get(k, 0.0) for s in stages) for k in names}
+    other = max(0.0, med - sum(stage_med.values()))
+    chars = sum(len(t) for t in texts)
+    return {"notes": len(texts), "chars": chars, "windows": len(windows), "window_tokens": tokens,
+            "passes": passes, "seconds_median": round(med, 4), "seconds_all": [round(t, 4) for t in times],
+            "notes_per_s": round(len(texts) / med, 3), "chars_per_s": round(chars / med, 1),
+            "tokens_per_s": round(tokens / med, 1),
+            "stages_s": {**{k: round(v, 4) for k, v in stage_med.items()}, "other": round(other, 4)}}
+
+
+def bench_raw_model(deid: Any, texts: Sequence[str], passes: int = 3) -> dict[str, Any]:
+    """Tokens/s of ``runner.run`` alone on the windows the engine builds for ``texts``."""
+    windows = engine_windows(deid, texts)
+    tokens = sum(len(w) + 2 for w in windows)
+    deid.runner.run(windows[: deid.runner.batch_size])  # warm-up
+    times = []
+    for _ in range(passes):
+        t0 = time.perf_counter()
+        deid.runner.run(windows)
+        times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    return {"windows": len(windows), "window_tokens": tokens, "batch_size": deid.runner.batch_size,
+            "seconds_median": round(med, 4), "tokens_per_s": round(tokens / med, 1)}
+
+
+def profile_engine(deid: Any, texts: Sequence[str], top: int = 20) -> dict[str, Any]:
+    """cProfile one ``detect_many`` pass; the top-``top`` functions by own time (tottime).
+
+    Profiling slows Python code more than native code, so these shares are indicative; the timed
+    passes above are the real numbers.
+    """
+    prof = cProfile.Profile()
+    prof.enable()
+    list(deid.detect_many(list(texts), redact=True))
+    prof.disable()
+    stats = pstats.Stats(prof, stream=io.StringIO())
+    total = stats.total_tt or 1e-9  # type: ignore[attr-defined]
+    rows = []
+    for (fname, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        rows.append({"function": f"{_short(fname)}:{line}({func})", "ncalls": nc,
+                     "tottime_s": round(tt, 4), "cumtime_s": round(ct, 4), "tottime_pct": round(100 * tt / total, 1)})
+    rows.sort(key=lambda r: -r["tottime_s"])
+    return {"total_s": round(total, 4), "sort": "tottime", "top": rows[:top]}
+
+
+def _short(path: str) -> str:
+    """``.../site-packages/onnxruntime/x.py`` -> ``onnxruntime/x.py``; builtins unchanged."""
+    for marker in ("site-packages/", "/work/main/", "lib/python3"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path
+
+
+def accuracy(deid: Any, dev_path: str, limit: int | None = None) -> dict[str, Any]:
+    """Strict/relaxed micro P/R/F1 (overall and per category) of the engine on a gold JSONL corpus.
+
+    Uses the teammate's :func:`training.evaluate.evaluate_spans`; returns ``{"skipped": why}`` when
+    it (or the corpus reader) is not importable.
+    """
+    try:
+        from training.corpora import read_corpus
+        from training.evaluate import evaluate_spans
+    except ImportError as e:
+        return {"skipped": f"training.evaluate/read_corpus not importable: {e}"}
+    gold_docs = list(read_corpus(dev_path))
+    if limit:
+        gold_docs = gold_docs[:limit]
+    results = list(deid.detect_many([d.to_document() for d in gold_docs]))
+    gold = {d.id: list(d.spans) for d in gold_docs}
+    pred = {r.id: list(r.spans) for r in results}
+    try:
+        report = evaluate_spans(gold, pred)
+    except TypeError:
+        report = evaluate_spans([gold[d.id] for d in gold_docs], [pred[d.id] for d in gold_docs])
+    return {"dev": dev_path, "documents": len(gold_docs), "report": _plain(report)}
+
+
+def _plain(obj: Any) -> Any:
+    """A JSON-able view of a metrics report (``to_dict``, dataclasses, mappings, numbers)."""
+    import dataclasses
+
+    if hasattr(obj, "to_dict"):
+        return _plain(obj.to_dict())
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, float):
+        return round(obj, 5)
+    if isinstance(obj, (int, str, bool)) or obj is None:
+        return obj
+    return str(obj)

@@ -1,0 +1,187 @@
+"""Run every benchmark section and write ``report.json``, ``report.md`` and the plots.
+
+Sections: machine record and load, corpus, model level, end to end (with stage breakdown, cProfile
+and raw-model efficiency), baseline, latency, scaling, accuracy. A section that fails records its
+error and the others still run; :func:`run_suite` then reports the failure in ``errors``.
+
+Example:
+    >>> rep = run_suite(BenchSettings(quick=True, out=Path("runs/bench")))   # doctest: +SKIP
+    >>> sorted(rep["targets"])[:1]                                           # doctest: +SKIP
+    ['baseline_speedup']
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "deid-bench.v1"
+SECTIONS = ("model_level", "end_to_end", "baseline", "latency", "scaling", "accuracy")
+#: Issue targets: (key, description, threshold, comparison).
+TARGETS = {
+    "e2e_vs_raw_model_pct": ("engine e2e tokens/s as % of raw model tokens/s", 85.0, ">="),
+    "hybrid_cost_pct": ("all layers slower than model only by (%)", 15.0, "<="),
+    "baseline_speedup": ("engine notes/s / transformers pipeline notes/s", 3.0, ">="),
+}
+
+
+@dataclass
+class BenchSettings:
+    """What to run; ``quick`` picks the small grid (under two minutes on 2 cores)."""
+
+    out: Path = Path("runs/bench")
+    quick: bool = False
+    model: str | None = None
+    checkpoint: str | None = None
+    dev: str | None = None
+    threads: tuple[int, ...] = (1, 2)
+    seed: int = 0
+    cache_dir: Path | None = None
+    sizes: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        q = self.quick
+        defaults = {
+            "notes": 24 if q else 200,
+            "batches": (1, 8) if q else (1, 8, 32),
+            "seq_lens": (128, 256) if q else (128, 256, 512),
+            "repeats": 3 if q else 5,
+            "min_seconds": 0.0 if q else 1.0,
+            "e2e_passes": 2 if q else 3,
+            "latency_notes": 24 if q else 200,
+            "lengths": (1_000, 10_000, 100_000) if q else (1_000, 10_000, 100_000, 1_000_000),
+            "memory_chars": 100_000 if q else 1_000_000,
+            "baseline_notes": 8 if q else 100,
+            "thread_notes": 12 if q else 60,
+            "profile_top": 15 if q else 25,
+            "dev_limit": 50 if q else None,
+        }
+        self.sizes = {**defaults, **self.sizes}
+
+
+def _section(report: dict[str, Any], name: str, fn: Any) -> None:
+    t0 = time.perf_counter()
+    try:
+        report[name] = fn()
+    except Exception as e:  # noqa: BLE001 - one broken section must not hide the others
+        report[name] = {"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()[-2000:]}
+        report["errors"].append(name)
+        sys.stderr.write(f"bench: section {name} failed: {type(e).__name__}: {e}\n")
+    report.setdefault("section_seconds", {})[name] = round(time.perf_counter() - t0, 2)
+    sys.stderr.write(f"bench: {name} done in {report['section_seconds'][name]:.1f}s\n")
+
+
+def run_suite(s: BenchSettings) -> dict[str, Any]:
+    """Run all sections and write the report files into ``s.out``; returns the report dict."""
+    import numpy as np
+
+    from benchmarks import baseline, corpus, e2e, latency, machine, model_bench, scaling
+    from engine.artifacts import load_artifacts
+
+    t_start = time.perf_counter()
+    s.out.mkdir(parents=True, exist_ok=True)
+    threads = max(s.threads)
+    report: dict[str, Any] = {"schema": SCHEMA, "quick": s.quick, "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                              "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in s.sizes.items()},
+                              "threads": threads, "errors": []}
+    report["load"] = {"before": machine.load_snapshot()}
+    report["machine"] = machine.machine_record()
+    art = load_artifacts(s.model)
+    model_dir = str(art.root) if s.model is not None else None
+    report["model"] = {"artifact": str(art.root), "sha256": art.model_sha256, "precision": art.precision,
+                       "max_length": art.max_length, "stride": art.stride, "labels": len(art.labels),
+                       "checkpoint": s.checkpoint}
+    notes = corpus.make_corpus(s.sizes["notes"], s.seed)
+    texts = [n["text"] for n in notes]
+    report["corpus"] = corpus.corpus_summary(notes)
+
+    deid, engine_note = e2e.build_engine(model_dir, threads, "all", art)
+    cache = s.cache_dir or (s.out / "cache")
+
+    def model_level() -> dict[str, Any]:
+        variants, vnotes = model_bench.discover_variants(
+            art.root, art.precision, Path(s.checkpoint) if s.checkpoint else None, cache, report["machine"]["gpu"])
+        stream = np.concatenate([e.ids for e in art.tokenizer.encode_batch(texts[:20])])
+        rows = model_bench.bench_grid(variants, stream, art.tokenizer.cls_id, art.tokenizer.sep_id,
+                                      s.sizes["batches"], s.sizes["seq_lens"], threads,
+                                      repeats=s.sizes["repeats"], min_seconds=s.sizes["min_seconds"])
+        return {"rows": rows, "notes": vnotes, "variants": [v.__dict__ for v in variants],
+                "token_counting": "every row is a real token window of exactly seq_len (CLS+content+SEP); no padding"}
+
+    def end_to_end() -> dict[str, Any]:
+        res: dict[str, Any] = {"engine_layers": engine_note}
+        res["engine"] = e2e.bench_engine(deid, texts, s.sizes["e2e_passes"])
+        res["raw_model"] = e2e.bench_raw_model(deid, texts, s.sizes["e2e_passes"])
+        res["efficiency_pct"] = round(100 * res["engine"]["tokens_per_s"] / res["raw_model"]["tokens_per_s"], 1)
+        mo, _ = e2e.build_engine(model_dir, threads, "model", art)
+        res["model_only"] = e2e.bench_engine(mo, texts, s.sizes["e2e_passes"])
+        res["hybrid_cost_pct"] = round(100 * (1 - res["engine"]["notes_per_s"] / res["model_only"]["notes_per_s"]), 1)
+        res["profile"] = e2e.profile_engine(deid, texts, s.sizes["profile_top"])
+        return res
+
+    def base() -> dict[str, Any]:
+        if not s.checkpoint:
+            return {"skipped": "no --checkpoint: the transformers pipeline baseline needs the HF weights"}
+        sub = texts[: s.sizes["baseline_notes"]]
+        pipe = baseline.bench_pipeline(s.checkpoint, sub, threads, art.max_length, art.stride)
+        eng = baseline.bench_engine_same(deid, sub)
+        return {"pipeline": pipe, "engine": eng, "speedup": round(eng["notes_per_s"] / pipe["notes_per_s"], 2)}
+
+    def lat() -> dict[str, Any]:
+        return latency.bench_latency(deid, notes[: s.sizes["latency_notes"]])
+
+    def scale() -> dict[str, Any]:
+        return {
+            "length": scaling.length_scaling(deid, s.sizes["lengths"]),
+            "threads": scaling.thread_scaling(lambda t: e2e.build_engine(model_dir, t, "all", art)[0],
+                                              texts[: s.sizes["thread_notes"]], sorted(set(s.threads))),
+            "memory": scaling.peak_memory(model_dir, threads, s.sizes["memory_chars"]),
+            "bench_process_peak_rss_mib": scaling.own_peak_rss_mib(),
+        }
+
+    def acc() -> dict[str, Any]:
+        if not s.dev:
+            return {"skipped": "no --dev corpus given"}
+        return e2e.accuracy(deid, s.dev, s.sizes["dev_limit"])
+
+    for name, fn in zip(SECTIONS, (model_level, end_to_end, base, lat, scale, acc), strict=True):
+        _section(report, name, fn)
+    report["load"]["after"] = machine.load_snapshot()
+    report["noisy"] = bool(report["load"]["before"]["busy"] or report["load"]["after"]["busy"])
+    report["targets"] = targets(report)
+    report["duration_s"] = round(time.perf_counter() - t_start, 1)
+    write_report(report, s.out)
+    return report
+
+
+def targets(report: dict[str, Any]) -> dict[str, Any]:
+    """The issue's acceptance numbers with their thresholds (``met`` is None when not measured)."""
+    e = report.get("end_to_end", {})
+    values = {"e2e_vs_raw_model_pct": e.get("efficiency_pct"), "hybrid_cost_pct": e.get("hybrid_cost_pct"),
+              "baseline_speedup": report.get("baseline", {}).get("speedup")}
+    out = {}
+    for key, (desc, thr, op) in TARGETS.items():
+        v = values[key]
+        met = None if v is None else (v >= thr if op == ">=" else v <= thr)
+        out[key] = {"description": desc, "value": v, "target": f"{op} {thr}", "met": met}
+    return out
+
+
+def write_report(report: dict[str, Any], out: Path) -> None:
+    """Write plots, then ``report.json`` and ``report.md`` (the file list is recorded in both)."""
+    from benchmarks.plots import write_plots
+
+    try:
+        report["plots"] = [p.name for p in write_plots(report, out)]
+    except Exception as e:  # noqa: BLE001 - a plotting failure must not lose the numbers
+        report["plots"] = []
+        report["errors"].append(f"plots: {type(e).__name__}: {e}")
+    (out / "report.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
+    from benchmarks.markdown import render
+
+    (out / "report.md").write_text(render(report))

@@ -1,0 +1,98 @@
+"""The benchmark suite's quick path on the tiny model: structure and sanity, never a speed threshold."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.corpus import BUCKETS, corpus_summary, long_note, make_corpus
+from benchmarks.latency import percentiles
+from benchmarks.model_bench import token_windows
+
+SMALL = {"notes": 8, "batches": (1, 2), "seq_lens": (64,), "repeats": 2, "e2e_passes": 1, "latency_notes": 8,
+         "lengths": (1_000, 20_000), "memory_chars": 20_000, "baseline_notes": 3, "thread_notes": 3, "profile_top": 5}
+
+
+@pytest.fixture(scope="module")
+def quick_report(tiny_artifact: Path, tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory):
+    """One quick run (shrunk further) of the whole suite on the tiny artifact and checkpoint."""
+    from benchmarks.report import BenchSettings, run_suite
+
+    out = tmp_path_factory.mktemp("bench")
+    settings = BenchSettings(out=out, quick=True, model=str(tiny_artifact), checkpoint=str(tiny_checkpoint),
+                             threads=(1, 2), sizes=SMALL)
+    return run_suite(settings), out
+
+
+def test_corpus_is_seeded_and_realistic() -> None:
+    a, b = make_corpus(30, seed=3, source="builtin"), make_corpus(30, seed=3, source="builtin")
+    assert [n["text"] for n in a] == [n["text"] for n in b]
+    assert all(200 <= len(n["text"]) <= 20_000 for n in a)
+    summary = corpus_summary(a)
+    assert summary["kinds"].get("nursing_caps", 0) >= 1
+    caps = [n["text"] for n in a if n["kind"] == "nursing_caps"]
+    assert all(t == t.upper() for t in caps)
+    assert set(summary["buckets"]) == {b[0] for b in BUCKETS}
+    assert len(long_note(50_000)) == 50_000
+
+
+def test_helpers() -> None:
+    rows = token_windows(__import__("numpy").arange(1000, 1010), 6, 3, 101, 102)
+    assert rows.shape == (3, 6) and (rows[:, 0] == 101).all() and (rows[:, -1] == 102).all()
+    p = percentiles([1.0, 2.0, 3.0, 100.0])
+    assert p["p50_ms"] <= p["p95_ms"] <= p["p99_ms"] <= p["max_ms"]
+
+
+def test_cli_registers_bench() -> None:
+    from benchmarks.cli import register, run
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["bench", "--quick", "--threads", "1,2", "--out", "x"])
+    assert args.func is run and args.quick and args.threads == (1, 2) and args.model is None
+    with pytest.raises(SystemExit):
+        parser.parse_args(["bench", "--threads", "0"])
+
+
+def test_quick_report_sections_and_files(quick_report) -> None:
+    report, out = quick_report
+    assert report["errors"] == []
+    for name in ("machine", "load", "model", "corpus", "model_level", "end_to_end", "baseline", "latency",
+                 "scaling", "accuracy", "targets"):
+        assert name in report, name
+    for name in ("report.json", "report.md", "throughput_vs_batch.png", "latency_by_length.png",
+                 "time_breakdown.png", "scaling_length.png"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    assert json.loads((out / "report.json").read_text())["schema"] == "deid-bench.v1"
+    md = (out / "report.md").read_text()
+    assert "## Model level" in md and "## Baseline" in md and "Speedup" in md
+
+
+def test_quick_report_numbers_are_sane(quick_report) -> None:
+    report, _ = quick_report
+    m = report["machine"]
+    assert m["cores"]["logical"] >= 1 and "avx2" in m["cpu"]["flags"] and m["versions"]["onnxruntime"]
+    assert len(report["load"]["before"]["loadavg"]) == 3 and "after" in report["load"]
+    assert len(report["model"]["sha256"]) == 64
+    rows = [r for r in report["model_level"]["rows"] if "tokens_per_s" in r]
+    variants = {r["variant"] for r in rows}
+    assert {"torch-fp32", "ort-fp32-raw", "ort-fp32-optimized", "ort-int8", "artifact-fp32"} <= variants
+    assert all(r["tokens_per_s"] > 0 and r["latency_ms_median"] > 0 for r in rows)
+    e = report["end_to_end"]
+    for k in ("engine", "model_only"):
+        assert e[k]["notes_per_s"] > 0 and e[k]["chars_per_s"] > 0 and e[k]["stages_s"]["infer"] > 0
+    assert e["raw_model"]["window_tokens"] == e["engine"]["window_tokens"] > 0
+    assert e["efficiency_pct"] > 0 and e["profile"]["top"]
+    b = report["baseline"]
+    assert b["pipeline"]["notes_per_s"] > 0 and b["speedup"] > 0
+    assert all(v["p50_ms"] > 0 for v in report["latency"]["buckets"].values())
+    sc = report["scaling"]
+    assert [r["chars"] for r in sc["length"]["rows"]] == [1_000, 20_000]
+    assert 0 < sc["length"]["linearity"] <= 1
+    assert [r["threads"] for r in sc["threads"]] == [1, 2]
+    assert sc["memory"]["peak_rss_mib"] > 0
+    assert "skipped" in report["accuracy"]
+    assert set(report["targets"]) == {"e2e_vs_raw_model_pct", "hybrid_cost_pct", "baseline_speedup"}
