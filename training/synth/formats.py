@@ -105,6 +105,9 @@ DATE_STYLES: dict[str, float] = {
 }
 
 
+#: Age styles whose surface already says the sex ("37 yoM", "45 y/o female", "62F").
+AGE_STYLES_WITH_SEX = frozenset({"yoM", "y/o", "mf"})
+
 AGE_STYLES: dict[str, float] = {
     "year_old_hyphen": 10, "year_old": 4, "yo": 5, "y.o.": 4, "yoM": 3, "y/o": 3, "yr_old": 2, "age_n": 4,
     "aged": 2, "years_of_age": 2, "ymonths": 0.7, "decade": 1, "bare": 2, "mf": 2, "month_old": 0.5,
@@ -132,7 +135,8 @@ def age(rng: random.Random, n: int | None = None, style: str | None = None, sex:
     if st == "yoM":
         return [(num, "AGE"), (rng.choice((" yo", "yo", " y.o. ", "y ")) + sex.upper(), None)]
     if st == "y/o":
-        return [(num, "AGE"), (rng.choice((" y/o ", "y/o ")) + rng.choice(("male", "female", "M", "F", "man")), None)]
+        words = ("male", "M", "man") if sex.upper() == "M" else ("female", "F", "woman")
+        return [(num, "AGE"), (rng.choice((" y/o ", "y/o ")) + rng.choice(words), None)]
     if st == "yr_old":
         return [(num, "AGE"), (rng.choice((" yr old", "-yr-old", " yrs")), None)]
     if st == "age_n":
@@ -146,7 +150,7 @@ def age(rng: random.Random, n: int | None = None, style: str | None = None, sex:
     if st == "decade":
         return [(f"{max(2, n // 10) * 10}s", "AGE")]
     if st == "mf":
-        return [(num, "AGE"), (rng.choice(("M", "F", " M", " F", "m", "f")), None)]
+        return [(num, "AGE"), (rng.choice(("", " ")) + rng.choice((sex.upper(), sex.lower())), None)]
     if st == "month_old":
         return [(str(rng.randint(2, 23)), "AGE"), (rng.choice(("-month-old", " month old", " mo")), None)]
     return [(num, "AGE")]

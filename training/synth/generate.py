@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 import random
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from training.synth import templates as T
 from training.synth.bases import BaseNote, load_bases, paragraphs, scrub
 from training.synth.builder import NoteBuilder
+from training.synth.clinical import icu_note, progress_note
 from training.synth.gazetteer import Gazetteer
 from training.synth.persona import Persona
 from training.synth.presidio import load_presidio_templates
@@ -29,6 +31,10 @@ from training.synth.surrogates import Pools
 
 GENERATOR_VERSION = "synth-1.0.0"
 DEFAULT_DATA_DIR = Path("/work/shared/data")
+
+def _template_split(tpl: str) -> str:
+    return "dev" if zlib.crc32(tpl.encode("utf-8")) % 7 == 0 else "train"
+
 
 _WEEKDAY = re.compile(r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?$")
 _MONTH_ONLY = re.compile(r"^[A-Z][a-z]+\.?$")
@@ -48,6 +54,9 @@ class Generator:
     def __init__(self, split: str, seed: int, pools: Pools, bases: list[Chunked], presidio: list[str]) -> None:
         self.split, self.seed, self.pools, self.bases, self.presidio = split, seed, pools, bases, presidio
         self.clean_paras = [p for b in bases for p in b.paras if all(k is None for _, k in p)]
+        # one own template in seven is dev-only, so dev also sees sentence frames train never saw
+        self.sentences = [t for t in T.SENTENCES if _template_split(t) == split]
+        self.queries = [t for t in T.QUERIES if _template_split(t) == split]
 
     @classmethod
     def load(cls, split: str, seed: int = 13, data_dir: Path = DEFAULT_DATA_DIR) -> Generator:
@@ -74,7 +83,7 @@ class Generator:
         b = NoteBuilder()
         base_id = getattr(self, "_style_" + style)(b, rng, persona)
         case = "as_is"
-        if style in ("note", "discharge", "pipe", "letter"):
+        if style in ("note", "discharge", "pipe", "letter", "progress"):
             case = pick_case(rng)
         elif style == "icu":
             case = "upper"
@@ -157,7 +166,7 @@ class Generator:
     def _insert_sentences(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> None:
         sep = rng.choice((" ", "\n"))
         for k in range(rng.randint(1, 3)):
-            tpl = rng.choice(T.CONFUSABLES if rng.random() < 0.25 else T.SENTENCES)
+            tpl = rng.choice(T.CONFUSABLES if rng.random() < 0.25 else self.sentences)
             b.add(sep if k else "")
             b.template(tpl, persona.fill)
 
@@ -197,7 +206,14 @@ class Generator:
             b.template(rng.choice(T.SIGNOFFS), persona.fill)
         return base
 
+    def _style_progress(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
+        b.template(progress_note(rng), persona.fill)
+        return "progress"
+
     def _style_icu(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
+        if rng.random() < 0.6:
+            b.template(icu_note(rng), persona.fill)
+            return "icu"
         lines = rng.sample(T.ICU_LINES, k=rng.randint(4, 12))
         sep = rng.choice(("\n", "; ", ". ", "\n"))
         for j, line in enumerate(lines):
@@ -211,7 +227,7 @@ class Generator:
     def _style_query(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
         for k in range(rng.choice((1, 1, 1, 2))):
             b.add(" " if k else "")
-            b.template(rng.choice(T.QUERIES), persona.fill)
+            b.template(rng.choice(self.queries), persona.fill)
         return "query"
 
     def _style_presidio(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:

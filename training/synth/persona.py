@@ -214,6 +214,15 @@ class Persona:
     def _f_AGE(self) -> Segs:
         return F.age(self.rng, self.age, sex=self.sex)
 
+    def _f_AGE_SEX(self) -> Segs:
+        """Age and sex together without repeating the sex: "66 y/o man", "72-year-old female", "45F"."""
+        styles = ("year_old_hyphen", "year_old", "yo", "y.o.", "yoM", "y/o", "yr_old", "mf", "ymonths", "bare")
+        st = self.rng.choices(styles, [F.AGE_STYLES[x] for x in styles])[0]
+        segs = F.age(self.rng, self.age, style=st, sex=self.sex)
+        if st in F.AGE_STYLES_WITH_SEX:
+            return segs
+        return segs + [(" ", None)] + self._f_SEXWORD()
+
     def _f_AGE_NUM(self) -> Segs:
         return [(str(self.age), "AGE")]
 

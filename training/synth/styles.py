@@ -14,7 +14,7 @@ from training.synth.persona import Persona
 
 #: Share of each document style in the corpus (no_phi gives the ~8% PHI-free notes).
 STYLE_WEIGHTS: dict[str, float] = {
-    "note": 0.46, "discharge": 0.12, "letter": 0.05, "pipe": 0.07, "icu": 0.08, "query": 0.08,
+    "note": 0.36, "progress": 0.10, "discharge": 0.12, "letter": 0.05, "pipe": 0.07, "icu": 0.08, "query": 0.08,
     "presidio": 0.06, "no_phi": 0.08,
 }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 SENTENCES: tuple[str, ...] = (
     "Seen in consultation by {DOCTOR} on {DATE}.",
-    "{PATIENT_TITLED} is a {AGE} {SEXWORD} who was admitted to {HOSPITAL} on {DATE}.",
+    "{PATIENT_TITLED} is a {AGE_SEX} who was admitted to {HOSPITAL} on {DATE}.",
     "The patient was transferred from {OTHERHOSPITAL} on {DATE} for further management.",
     "Follow up with {DOCTOR} in 2 weeks; call {PHONE} to schedule.",
     "Please fax records to {FAX}, attention {DOCTOR}.",
@@ -120,10 +120,10 @@ SENTENCES: tuple[str, ...] = (
     "Online records at {URL}.",
     "Registered on {URL} for telehealth.",
     "Patient sent a message via {EMAIL} on {DATE}.",
-    "{AGE} {SEXWORD} with history of DM2, HTN, HLD presenting with CP.",
-    "This is a {AGE} {SEXWORD} with COPD on 2L home O2.",
-    "{PATIENT_FULL} is a {AGE} {SEXWORD} here for follow-up.",
-    "HPI: {AGE} {SEXWORD} s/p fall at home on {DATE}.",
+    "{AGE_SEX} with history of DM2, HTN, HLD presenting with CP.",
+    "This is a {AGE_SEX} with COPD on 2L home O2.",
+    "{PATIENT_FULL} is a {AGE_SEX} here for follow-up.",
+    "HPI: {AGE_SEX} s/p fall at home on {DATE}.",
     "Twin brother died at age {AGE_NUM} of colon cancer.",
     "Patient is {AGE_NUM} years old.",
 )
