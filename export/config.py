@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Precision = Literal["fp32", "int8", "fp16"]
 
@@ -47,3 +47,21 @@ class ExportConfig(BaseModel):
     max_length: int | None = Field(None, ge=8, description="Window length; default: the checkpoint's.")
     stride: int | None = Field(None, ge=0, description="Window overlap; default: the checkpoint's.")
     batch_size: int = Field(8, ge=1, description="Windows per forward pass during parity checks.")
+
+    @field_validator("optimization")
+    @classmethod
+    def _known_optimization(cls, v: str) -> str:
+        from export.optimize import PRESETS
+
+        if v not in PRESETS:
+            raise ValueError(f"unknown optimization preset {v!r}; valid: {sorted(PRESETS)}")
+        return v
+
+    @field_validator("quantization")
+    @classmethod
+    def _known_quantization(cls, v: str) -> str:
+        from export.quantize import PRESETS
+
+        if v not in PRESETS:
+            raise ValueError(f"unknown quantization preset {v!r}; valid: {sorted(PRESETS)}")
+        return v

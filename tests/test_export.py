@@ -239,7 +239,29 @@ def test_cli_exports_and_prints_json(tiny_checkpoint: Path, tmp_path: Path, caps
 @pytest.mark.slow
 def test_optimum_exporter_fuses_too(tiny_checkpoint: Path, tmp_path: Path) -> None:
     pytest.importorskip("optimum.exporters.onnx")
-    report = export_model(tiny_checkpoint, tmp_path / "opt", precision="fp32", config=ExportConfig(exporter="optimum"))
+    report = export_model(
+        tiny_checkpoint, tmp_path / "opt", precision="fp32", config=ExportConfig(exporter="optimum")
+    )
     assert report.manifest["fused_operators"]["Attention"] == NUM_LAYERS
     assert report.manifest["exporter"]["name"].startswith("optimum")
     assert report.tensor.passed
+
+
+def test_config_rejects_unknown_presets() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="dynamic-per-channel.v1"):
+        ExportConfig(quantization="int4-magic.v1")
+    with pytest.raises(ValidationError, match="bert-fused.v1"):
+        ExportConfig(optimization="O9")
+
+
+@pytest.mark.slow
+def test_fp16_export_keeps_float32_io(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    import onnx
+
+    report = export_model(tiny_checkpoint, tmp_path / "fp16", precision="fp16")
+    graph = onnx.load(str(tmp_path / "fp16" / MODEL)).graph
+    assert graph.output[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    assert any(t.data_type == onnx.TensorProto.FLOAT16 for t in graph.initializer)
+    assert report.task.label_agreement > 0.9
