@@ -30,6 +30,7 @@ from typing import Any
 from engine.errors import InputError
 from engine.labels import NON_HIPAA_SUBTYPES
 from engine.types import Span
+from training.corpora.base import word_offsets
 from training.metrics.confusion import ConfusionMatrix
 from training.metrics.matching import (
     Counts,
@@ -175,20 +176,20 @@ def _check_ids(gold: Mapping[str, Sequence[Span]], pred: Mapping[str, Sequence[S
                          fix="Give every gold document a prediction entry (an empty span list is fine).")
 
 
-def _count(
-    mode: str, gold: Sequence[Span], pred: Sequence[Span], key: KeyFn, text: str | None
-) -> Counts:
+_Doc = tuple[Sequence[Span], Sequence[Span], str | None, list[tuple[int, int]] | None]
+
+
+def _count(mode: str, doc: _Doc, key: KeyFn) -> Counts:
+    gold, pred, text, tokens = doc
     if mode == "strict":
         return strict_counts(gold, pred, key)
     if mode == "relaxed":
         return relaxed_counts(gold, pred, key)
     assert text is not None  # invariant: token mode only runs with texts
-    return token_counts(text, gold, pred, key)
+    return token_counts(text, gold, pred, key, tokens)
 
 
-def _level(
-    docs: list[tuple[Sequence[Span], Sequence[Span], str | None]], key: KeyFn, with_tokens: bool
-) -> LevelScores:
+def _level(docs: list[_Doc], key: KeyFn, with_tokens: bool) -> LevelScores:
     averages: dict[str, Averages | None] = {}
     per_type_counts: dict[str, dict[str, list[int]]] = {}
     for mode in MODES:
@@ -197,8 +198,8 @@ def _level(
             continue
         pooled: dict[str, list[int]] = {}
         per_doc: list[Score] = []
-        for gold, pred, text in docs:
-            counts = _count(mode, gold, pred, key, text)
+        for doc in docs:
+            counts = _count(mode, doc, key)
             tp, fp, fn = (sum(c[i] for c in counts.values()) for i in range(3))
             if tp + fp + fn:
                 per_doc.append(Score.from_counts(tp, fp, fn))
@@ -252,11 +253,12 @@ def evaluate_spans(
             if bad:
                 raise InputError("E363", f"document {i!r}: span {bad[0]} beyond its text (length {n})",
                                  fix="Predictions must index the gold text.")
+    tokens = {i: word_offsets(texts[i]) for i in ids} if texts is not None else {}
     scopes: dict[str, ScopeScores] = {}
     for scope in SCOPES:
         keep = is_hipaa if scope == "hipaa" else (lambda s: True)
-        docs = [([s for s in gold[i] if keep(s)], [s for s in pred[i] if keep(s)],
-                 texts[i] if texts else None) for i in ids]
+        docs: list[_Doc] = [([s for s in gold[i] if keep(s)], [s for s in pred[i] if keep(s)],
+                             texts[i] if texts else None, tokens.get(i)) for i in ids]
         levels = {name: _level(docs, key, texts is not None) for name, key in LEVELS.items()}
         scopes[scope] = ScopeScores(levels["subtype"], levels["category"], levels["binary"])
     confusion = ConfusionMatrix()

@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -129,13 +130,15 @@ def read_conll(path: str | Path, checker: SurfaceChecker | None = None) -> Itera
 
 def _tokens(doc: AnnotatedDocument) -> list[tuple[int, int]]:
     """Whitespace tokens, broken again at every span boundary."""
-    cuts = {b for s in doc.spans for b in (s.start, s.end)}
+    cuts = sorted({b for s in doc.spans for b in (s.start, s.end)})
     out = []
     for m in re.finditer(r"\S+", doc.text):
         a = m.start()
-        for c in sorted(x for x in cuts if m.start() < x < m.end()):
-            out.append((a, c))
-            a = c
+        i = bisect.bisect_right(cuts, a)
+        while i < len(cuts) and cuts[i] < m.end():
+            out.append((a, cuts[i]))
+            a = cuts[i]
+            i += 1
         out.append((a, m.end()))
     return out
 

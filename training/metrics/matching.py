@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
@@ -73,11 +74,14 @@ def relaxed_pairs(
 ) -> list[tuple[int, int]]:
     """One-to-one (gold index, pred index) pairs: same start, ends within ``tolerance``, same key
     (``key=None`` ignores the type). Closest ends are matched first."""
+    by_start: dict[int, list[int]] = defaultdict(list)
+    for pi, p in enumerate(pred):
+        by_start[p.start].append(pi)
     cands = sorted(
-        (abs(g.end - p.end), gi, pi)
+        (abs(g.end - pred[pi].end), gi, pi)
         for gi, g in enumerate(gold)
-        for pi, p in enumerate(pred)
-        if g.start == p.start and abs(g.end - p.end) <= tolerance and (key is None or key(g) == key(p))
+        for pi in by_start.get(g.start, ())
+        if abs(g.end - pred[pi].end) <= tolerance and (key is None or key(g) == key(pred[pi]))
     )
     used_g: set[int] = set()
     used_p: set[int] = set()
@@ -112,25 +116,27 @@ def _pos(s: Span) -> tuple[int, int, str, str]:
 
 
 def token_types(tokens: Sequence[tuple[int, int]], spans: Sequence[Span], key: KeyFn) -> list[str | None]:
-    """Per token, the key of the first (by start) span overlapping it, or ``None``."""
+    """Per token, the key of the first (by start) span overlapping it, or ``None``.
+
+    Tokens must be sorted and non-overlapping (as :func:`~training.corpora.word_offsets` returns them).
+    """
     out: list[str | None] = [None] * len(tokens)
-    ordered = sorted(spans, key=_pos)
-    j = 0
-    for i, (a, b) in enumerate(tokens):
-        while j < len(ordered) and ordered[j].end <= a:
-            j += 1
-        k = j
-        while k < len(ordered) and ordered[k].start < b:
-            if ordered[k].end > a:
-                out[i] = key(ordered[k])
-                break
-            k += 1
+    starts = [a for a, _ in tokens]
+    ends = [b for _, b in tokens]
+    # subtle: assign in reverse order so the first span (by start) overlapping a token wins
+    for s in sorted(spans, key=_pos, reverse=True):
+        k = key(s)
+        for i in range(bisect.bisect_right(ends, s.start), bisect.bisect_left(starts, s.end)):
+            out[i] = k
     return out
 
 
-def token_counts(text: str, gold: Sequence[Span], pred: Sequence[Span], key: KeyFn) -> Counts:
-    """Token-level counts over :func:`~training.corpora.word_offsets` tokens."""
-    toks = word_offsets(text)
+def token_counts(
+    text: str, gold: Sequence[Span], pred: Sequence[Span], key: KeyFn,
+    tokens: Sequence[tuple[int, int]] | None = None,
+) -> Counts:
+    """Token-level counts over :func:`~training.corpora.word_offsets` tokens (``tokens`` reuses them)."""
+    toks = word_offsets(text) if tokens is None else tokens
     out = _new()
     for g, p in zip(token_types(toks, gold, key), token_types(toks, pred, key), strict=True):
         if g is not None and g == p:
