@@ -226,3 +226,22 @@ def test_i2b2_identity_labelmap_covers_every_subtype() -> None:
     lm = get_labelmap("i2b2.v1")
     assert all(lm.mapping[st] == (cat, st) for st, cat in SUBTYPE_TO_CATEGORY.items())
     assert lm.mapping["OTHER"] == ("LOCATION", "LOCATION-OTHER")
+
+
+def test_brat_discontinuous_mismatch_is_collected_non_strict(tmp_path: Path) -> None:
+    (tmp_path / "d.txt").write_text("Hospital de La Paz")
+    (tmp_path / "d.ann").write_text("T1\tHOSPITAL 0 8;12 18\tHospital X Paz\nT2\tHOSPITAL 12 18\tLa Paz\n")
+    report = AlignmentReport()
+    (doc,) = read_corpus(tmp_path, "brat", strict=False, report=report)
+    assert [doc.text[s.start : s.end] for s in doc.spans] == ["La Paz"]
+    assert len(report) == 1 and report.issues[0].line == 1
+    assert report.to_json()[0]["expected"] == "Hospital X Paz"
+
+
+def test_single_i2b2_file_and_jsonl_error_field(tmp_path: Path) -> None:
+    (doc,) = read_corpus(FIX / "i2b2" / "220-02.xml")
+    assert doc.id == "220-02" and len(doc.spans) == 4
+    p = tmp_path / "det.jsonl"
+    p.write_text('{"id": "x", "spans": [{"start": 0, "end": 4, "label": "NAME"}], "error": "boom"}\n')
+    (det,) = read_corpus(p, check=False)
+    assert det.meta["error"] == "boom" and det.meta["text_unavailable"] and det.spans[0].end == 4

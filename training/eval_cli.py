@@ -107,7 +107,7 @@ def evaluate_files(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         return evaluate_engine(gold_docs, config), meta
     wanted = set(ids)
     pred: dict[str, list] = {}
-    differs = 0
+    differs = failed = 0
     gold_text = {d.id: d.text for d in gold_docs}
     for doc in read_corpus(args.pred, args.pred_format or args.fmt, check=False):
         if args.limit is not None and doc.id not in wanted:
@@ -118,11 +118,15 @@ def evaluate_files(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
             raise InputError("E394", f"{args.pred}: duplicate document id {doc.id!r}")
         has_text = not doc.meta.get("text_unavailable")
         differs += int(doc.id in gold_text and has_text and doc.text != gold_text[doc.id])
+        failed += int(bool(doc.meta.get("error")))
         pred[doc.id] = list(doc.spans)
     if differs:
         print(f"note: {differs} predicted documents carry a different text (redacted?); "
               "their offsets are judged against the gold text", file=sys.stderr)
-    meta.update(pred=str(args.pred), pred_text_differs=differs)
+    if failed:
+        print(f"note: {failed} predicted documents are fail-closed engine errors; scored as predicted",
+              file=sys.stderr)
+    meta.update(pred=str(args.pred), pred_text_differs=differs, pred_engine_errors=failed)
     report = evaluate_spans({d.id: d.spans for d in gold_docs}, pred, gold_text)
     return report, meta
 

@@ -61,7 +61,10 @@ def parse_jsonl_line(
         text = text if all(s.end <= len(text) for s in spans) else ""
         if not text:
             return _unchecked(doc_id, spans, rec)
-    return AnnotatedDocument(doc_id, text, tuple(spans), rec.get("group"), dict(rec.get("meta") or {}))
+    meta = dict(rec.get("meta") or {})
+    if rec.get("error"):
+        meta["error"] = rec["error"]  # a fail-closed engine result (`deid detect` output)
+    return AnnotatedDocument(doc_id, text, tuple(spans), rec.get("group"), meta)
 
 
 def _unchecked(doc_id: str, spans: list[Span], rec: dict[str, Any]) -> AnnotatedDocument:
@@ -69,6 +72,8 @@ def _unchecked(doc_id: str, spans: list[Span], rec: dict[str, Any]) -> Annotated
     length = max((s.end for s in spans), default=0)
     meta = dict(rec.get("meta") or {})
     meta["text_unavailable"] = True
+    if rec.get("error"):
+        meta["error"] = rec["error"]
     return AnnotatedDocument(doc_id, " " * length, tuple(spans), rec.get("group"), meta)
 
 
