@@ -59,7 +59,8 @@ class ModelConfig(_Frozen):
     )
     align_policy: Literal["first", "all"] = Field(
         "first",
-        description="'first': only the first subword of each word is labelled (others -100); 'all': every subword.",
+        description="'first': only the first subword of each word is labelled (others -100); "
+        "'all': every subword.",
     )
 
 
@@ -105,7 +106,7 @@ class EvalConfig(_Frozen):
 
     steps: int = Field(200, ge=1, description="Evaluate (and checkpoint) every N optimiser steps.")
     docs: int | None = Field(
-        300, ge=1, description="Dev subset size in documents (seeded sample); None = all."
+        300, ge=0, description="Dev subset size in documents (seeded sample); 0 or None = all."
     )
     batch_size: int = Field(32, ge=1, description="Windows per eval batch.")
     metric: Literal["f1", "phi_recall"] = Field(

@@ -259,7 +259,7 @@ def train(cfg: TrainConfig) -> TrainResult:
     dev_docs: list[Any] = []
     if cfg.data.dev:
         dev_all = list(load_corpus(cfg.data.dev, cfg.data.dev_format or cfg.data.format))
-        dev_docs = sample_docs(dev_all, cfg.eval.docs, cfg.train.seed)
+        dev_docs = sample_docs(dev_all, cfg.eval.docs or None, cfg.train.seed)
     types = _resolve_labels(cfg, train_docs)
     labels = bio_labels(types)
     label2id = {t: i for i, t in enumerate(labels)}
@@ -354,6 +354,11 @@ def train(cfg: TrainConfig) -> TrainResult:
         "hardware": _hardware(device),
         "dev_metrics": dev_metrics,
         "train_metrics": {k: float(v) for k, v in out.metrics.items()},
+        "loss_history": [
+            {"step": int(h["step"]), "loss": float(h["loss"])}
+            for h in trainer.state.log_history
+            if "loss" in h
+        ],
         "data": {
             "train": cfg.data.train,
             "dev": cfg.data.dev,
