@@ -18,7 +18,6 @@ from training.synth import formats as F  # noqa: E402
 from training.synth.bases import scrub  # noqa: E402
 from training.synth.builder import NoteBuilder  # noqa: E402
 from training.synth.generate import GENERATOR_VERSION, Generator, corpus_stats  # noqa: E402
-from training.synth.surrogates import Pools  # noqa: E402
 
 ACI_NOTE = (
     "CHIEF COMPLAINT\n\nBack pain.\n\nHISTORY OF PRESENT ILLNESS\n\nMartha Collins is a 50-year-old female "
@@ -59,8 +58,9 @@ def _write_fixture(root: Path) -> Path:
             for i, (h, t) in enumerate(MTS_SECTIONS):
                 w.writerow([i, h, t, ""])
     (root / "presidio-synth").mkdir()
-    (root / "presidio-synth" / "synth_dataset_v2.json").write_text(json.dumps(
-        [{"masked": f"My name is {{{{PERSON}}}} and I live in {{{{GPE}}}} ({i})"} for i in range(20)]))
+    (root / "presidio-synth" / "templates.txt").write_text("\n".join(
+        [f"My name is {{{{person}}}} and I live in {{{{city}}}} ({i})" for i in range(20)]
+        + ["Send it to {{building_number}} {{street_name}}", "My IP is {{ip_address}}"]) + "\n")
     return root
 
 
@@ -190,6 +190,24 @@ def test_builder_rejects_bad_spans() -> None:
         b2.render()
 
 
-def test_pools_split_is_stable() -> None:
-    a, b = Pools(split="train"), Pools(split="dev")
-    assert a.split != b.split
+def test_presidio_templates_map_to_placeholders() -> None:
+    from training.synth.presidio import to_placeholders
+
+    assert to_placeholders("Hi {{prefix_male}} {{last_name}}, {{building_number}} {{street_name}}") == \
+        "Hi Mr. {PATIENT_LAST}, {STREET}"
+    assert to_placeholders("My IP is {{ip_address}}") is None
+
+
+def test_gazetteer_flags_unlabelled_names_not_eponyms() -> None:
+    from training.synth.gazetteer import Gazetteer
+
+    g = Gazetteer.cached()
+    assert g.flags("He was seen by Betty Ross in Cheyenne, Wyoming.") == ["Betty", "Ross", "Cheyenne", "Wyoming"]
+    assert g.flags("Negative Babinski. Foley catheter in place. Parkinson disease.") == []
+
+
+def test_new_styles_present(train_docs: list[dict]) -> None:
+    styles = {d["meta"]["style"] for d in train_docs}
+    assert {"progress", "icu", "presidio", "letter", "no_phi"} <= styles
+    icu = [d for d in train_docs if d["meta"]["style"] == "icu"]
+    assert icu and all(d["text"] == d["text"].upper() for d in icu)

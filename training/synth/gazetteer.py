@@ -72,6 +72,14 @@ class Gazetteer:
         rx = re.compile(r"\b(?:" + "|".join(map(re.escape, multi)) + r")\b")
         return cls(frozenset(words - ALLOW), rx)
 
+    @classmethod
+    def cached(cls) -> Gazetteer:
+        """:meth:`build`, once per process."""
+        global _CACHED
+        if _CACHED is None:
+            _CACHED = cls.build()
+        return _CACHED
+
     def flags(self, text: str) -> list[str]:
         """Capitalised, non-sentence-initial words of ``text`` that are known names or places."""
         out = []
@@ -81,3 +89,6 @@ class Gazetteer:
                 out.append((m.start(), w))
         out += [(m.start(), m.group()) for m in self.phrases.finditer(text)]
         return [w for _, w in sorted(out)]
+
+
+_CACHED: Gazetteer | None = None

@@ -27,7 +27,7 @@ from training.synth.gazetteer import Gazetteer
 from training.synth.persona import Persona
 from training.synth.presidio import load_presidio_templates
 from training.synth.styles import STYLE_WEIGHTS, pick_case, pipe_header
-from training.synth.surrogates import Pools
+from training.synth.surrogates import Pools, cached_pools
 
 GENERATOR_VERSION = "synth-1.0.0"
 DEFAULT_DATA_DIR = Path("/work/shared/data")
@@ -61,8 +61,8 @@ class Generator:
     @classmethod
     def load(cls, split: str, seed: int = 13, data_dir: Path = DEFAULT_DATA_DIR) -> Generator:
         """Build pools and read base notes for ``split`` (``"train"`` or ``"dev"``)."""
-        pools = Pools.build(split, seed)
-        gaz = Gazetteer.build()
+        pools = cached_pools(split)
+        gaz = Gazetteer.cached()
         chunked = []
         for b in load_bases(data_dir, split):
             paras = [scrub(p, b.first, b.last) for p in paragraphs(b.text)]

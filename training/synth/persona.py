@@ -283,3 +283,18 @@ class Persona:
 
     def _f_WEEKDAYS(self) -> Segs:
         return F.date(self.rng, style="weekday_letters")
+
+    def _f_NATIONALITY(self) -> Segs:
+        return [(self.rng.choice(self.pools.nationalities), "COUNTRY")]
+
+    def _f_COUNTRYNAME(self) -> Segs:
+        return [(self.rng.choice(self.pools.countries), "COUNTRY")]
+
+    def _f_WEEKDAY(self) -> Segs:
+        return F.date(self.rng, style="weekday")
+
+    def _f_YEAR(self) -> Segs:
+        return F.date(self.rng, style="year")
+
+    def _f_STREETNAME(self) -> Segs:
+        return [(self.street.split(" ", 1)[1], "STREET")]

@@ -25,7 +25,8 @@ NAME_LOCALES: dict[str, float] = {
     "it_IT": 0.7, "nl_NL": 0.4, "sv_SE": 0.3, "pt_BR": 0.4, "en_IN": 1.0, "yo_NG": 0.4, "zu_ZA": 0.2,
     "sw": 0.2, "tr_TR": 0.3, "cs_CZ": 0.2,
 }
-DEV_FRACTION_MOD = 5  # one value in five (by hash) belongs to dev
+DEV_FRACTION_MOD = 5
+POOL_SEED = 20140101  # faker seed for the generated pools (streets, companies)  # one value in five (by hash) belongs to dev
 
 
 def split_of(value: str) -> str:
@@ -114,8 +115,12 @@ class Pools:
     domains: list[str] = field(default_factory=list)
 
     @classmethod
-    def build(cls, split: str, seed: int = 13) -> Pools:
-        """Load every library pool and keep the values that hash into ``split``."""
+    def build(cls, split: str, seed: int = POOL_SEED) -> Pools:
+        """Load every library pool and keep the values that hash into ``split``.
+
+        The pools are library data: they are built with a fixed faker seed by default, so every
+        corpus seed shares them (use :func:`cached_pools` to build each split once per process).
+        """
         from faker import Faker
 
         p = cls(split=split)
@@ -233,3 +238,14 @@ def _demonyms(countries: list[str]) -> list[str]:
                 out.add(c[: len(c) - len(end)] + rep if end else c + rep)
                 break
     return sorted(out)
+
+
+_POOLS: dict[tuple[str, int], Pools] = {}
+
+
+def cached_pools(split: str, seed: int = POOL_SEED) -> Pools:
+    """:meth:`Pools.build`, memoised per process (building takes a second or two)."""
+    key = (split, seed)
+    if key not in _POOLS:
+        _POOLS[key] = Pools.build(split, seed)
+    return _POOLS[key]
