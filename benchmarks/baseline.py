@@ -6,8 +6,8 @@ silently truncated (stride needs a fast tokenizer, which BERT checkpoints have).
 fp32 with ``batch_size`` windows per forward, the strongest plain-transformers setup.
 
 Example:
-    >>> base = bench_pipeline("runs/default/final", texts, threads=2, max_length=256, stride=64)  # doctest: +SKIP
-    >>> base["notes_per_s"] > 0                                                                  # doctest: +SKIP
+    >>> base = bench_pipeline("runs/default/final", texts, 2, 256, 64)  # doctest: +SKIP
+    >>> base["notes_per_s"] > 0                                         # doctest: +SKIP
     True
 """
 
@@ -30,21 +30,37 @@ def bench_pipeline(
     model = AutoModelForTokenClassification.from_pretrained(checkpoint).eval()
     mode = f"stride={stride}, model_max_length={max_length} (long notes chunked, not truncated)"
     try:
-        pipe = pipeline("token-classification", model=model, tokenizer=tok, aggregation_strategy="simple",
-                        stride=stride, device=-1)
+        pipe = pipeline(
+            "token-classification",
+            model=model,
+            tokenizer=tok,
+            aggregation_strategy="simple",
+            stride=stride,
+            device=-1,
+        )
         pipe(texts[0])
     except Exception as e:  # noqa: BLE001 - older transformers: no stride, so it truncates
         mode = f"no stride support ({type(e).__name__}); inputs TRUNCATED to {max_length} tokens"
-        pipe = pipeline("token-classification", model=model, tokenizer=tok, aggregation_strategy="simple", device=-1)
+        pipe = pipeline(
+            "token-classification", model=model, tokenizer=tok, aggregation_strategy="simple", device=-1
+        )
         pipe(texts[0])
     t0 = time.perf_counter()
     out = pipe(list(texts), batch_size=batch_size)
     sec = time.perf_counter() - t0
     entities = sum(len(o) for o in out)
     chars = sum(len(t) for t in texts)
-    return {"notes": len(texts), "chars": chars, "seconds": round(sec, 4), "notes_per_s": round(len(texts) / sec, 3),
-            "chars_per_s": round(chars / sec, 1), "entities": entities, "batch_size": batch_size, "mode": mode,
-            "framework": "transformers pipeline, PyTorch fp32 CPU"}
+    return {
+        "notes": len(texts),
+        "chars": chars,
+        "seconds": round(sec, 4),
+        "notes_per_s": round(len(texts) / sec, 3),
+        "chars_per_s": round(chars / sec, 1),
+        "entities": entities,
+        "batch_size": batch_size,
+        "mode": mode,
+        "framework": "transformers pipeline, PyTorch fp32 CPU",
+    }
 
 
 def bench_engine_same(deid: Any, texts: Sequence[str]) -> dict[str, Any]:

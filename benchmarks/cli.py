@@ -24,17 +24,30 @@ def _threads(value: str) -> tuple[int, ...]:
 
 def register(sub: Any) -> None:
     """Add the ``bench`` subcommand to the ``deid`` parser."""
-    p = sub.add_parser("bench", help="benchmark speed, latency, scaling and accuracy; writes report.json/md + plots")
+    p = sub.add_parser(
+        "bench", help="benchmark speed, latency, scaling and accuracy; writes report.json/md + plots"
+    )
     p.add_argument("--quick", action="store_true", help="small grid, under two minutes on 2 cores")
     p.add_argument("--model", default=None, help="artifact directory (default: the embedded default model)")
-    p.add_argument("--checkpoint", default=None,
-                   help="HF checkpoint of the same weights: adds PyTorch rows, raw/optimised/int8 ORT rows, baseline")
+    p.add_argument(
+        "--checkpoint",
+        default=None,
+        help="HF checkpoint of the same weights: adds PyTorch rows, raw/optimised/int8 ORT rows, baseline",
+    )
     p.add_argument("--out", default="runs/bench", help="output directory (default runs/bench)")
-    p.add_argument("--dev", default=None, help="gold JSONL corpus: adds strict/relaxed P/R/F1 of this artifact")
-    p.add_argument("--threads", type=_threads, default=(1, 2),
-                   help="thread counts for the scaling section, e.g. 1,2; the largest is used elsewhere")
+    p.add_argument(
+        "--dev", default=None, help="gold JSONL corpus: adds strict/relaxed P/R/F1 of this artifact"
+    )
+    p.add_argument(
+        "--threads",
+        type=_threads,
+        default=(1, 2),
+        help="thread counts for the scaling section, e.g. 1,2; the largest is used elsewhere",
+    )
     p.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
-    p.add_argument("--cache-dir", default=None, help="where exported ONNX variants are cached (default OUT/cache)")
+    p.add_argument(
+        "--cache-dir", default=None, help="where exported ONNX variants are cached (default OUT/cache)"
+    )
     p.set_defaults(func=run)
 
 
@@ -45,13 +58,21 @@ def run(args: argparse.Namespace) -> int:
 
     from benchmarks.report import BenchSettings, run_suite
 
-    settings = BenchSettings(out=Path(args.out), quick=args.quick, model=args.model, checkpoint=args.checkpoint,
-                             dev=args.dev, threads=args.threads, seed=args.seed,
-                             cache_dir=Path(args.cache_dir) if args.cache_dir else None)
+    settings = BenchSettings(
+        out=Path(args.out),
+        quick=args.quick,
+        model=args.model,
+        checkpoint=args.checkpoint,
+        dev=args.dev,
+        threads=args.threads,
+        seed=args.seed,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+    )
     report = run_suite(settings)
     t = report["targets"]
     sys.stdout.write(
         f"wrote {settings.out / 'report.md'} ({report['duration_s']} s"
         f"{', machine busy' if report['noisy'] else ''})\n"
-        + "".join(f"  {k}: {v['value']} (target {v['target']}, met={v['met']})\n" for k, v in t.items()))
+        + "".join(f"  {k}: {v['value']} (target {v['target']}, met={v['met']})\n" for k, v in t.items())
+    )
     return 1 if report["errors"] else 0

@@ -58,11 +58,19 @@ def _builtin_paragraph(rng: random.Random) -> str:
     """One paragraph of template sentences with fictional values."""
     out = []
     for _ in range(rng.randint(2, 5)):
-        out.append(rng.choice(_SENTENCES).format(
-            first=rng.choice(_FIRST), last=rng.choice(_LAST), dlast=rng.choice(_LAST),
-            age=rng.randint(19, 97), date=f"{rng.randint(1, 12)}/{rng.randint(1, 28)}/20{rng.randint(10, 29)}",
-            place=rng.choice(_PLACES), city=rng.choice(_CITIES), mrn=rng.randint(10**6, 10**7 - 1),
-            phone=f"({rng.randint(200, 989)}) 555-{rng.randint(1000, 9999)}"))
+        out.append(
+            rng.choice(_SENTENCES).format(
+                first=rng.choice(_FIRST),
+                last=rng.choice(_LAST),
+                dlast=rng.choice(_LAST),
+                age=rng.randint(19, 97),
+                date=f"{rng.randint(1, 12)}/{rng.randint(1, 28)}/20{rng.randint(10, 29)}",
+                place=rng.choice(_PLACES),
+                city=rng.choice(_CITIES),
+                mrn=rng.randint(10**6, 10**7 - 1),
+                phone=f"({rng.randint(200, 989)}) 555-{rng.randint(1000, 9999)}",
+            )
+        )
     return " ".join(out)
 
 
@@ -151,6 +159,13 @@ def corpus_summary(notes: list[dict[str, Any]]) -> dict[str, Any]:
     for n in notes:
         buckets[bucket_of(len(n["text"]))] += 1
         kinds[n["kind"]] = kinds.get(n["kind"], 0) + 1
-    return {"notes": len(notes), "chars": sum(lengths), "source": notes[0]["source"] if notes else None,
-            "length_p10_p50_p90": [pct(0.1), pct(0.5), pct(0.9)], "min": lengths[0] if lengths else 0,
-            "max": lengths[-1] if lengths else 0, "buckets": buckets, "kinds": kinds}
+    return {
+        "notes": len(notes),
+        "chars": sum(lengths),
+        "source": notes[0]["source"] if notes else None,
+        "length_p10_p50_p90": [pct(0.1), pct(0.5), pct(0.9)],
+        "min": lengths[0] if lengths else 0,
+        "max": lengths[-1] if lengths else 0,
+        "buckets": buckets,
+        "kinds": kinds,
+    }

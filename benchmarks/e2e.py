@@ -23,10 +23,17 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-MODEL_ONLY = ("layers.templates=false", "layers.lists=false", "layers.extraction=false", "layers.propagation=false")
+MODEL_ONLY = (
+    "layers.templates=false",
+    "layers.lists=false",
+    "layers.extraction=false",
+    "layers.propagation=false",
+)
 
 
-def build_engine(model_dir: str | None, threads: int, layers: str = "all", artifacts: Any = None) -> tuple[Any, str]:
+def build_engine(
+    model_dir: str | None, threads: int, layers: str = "all", artifacts: Any = None
+) -> tuple[Any, str]:
     """A :class:`Deidentifier` with all layers (``all``) or the model alone (``model``).
 
     Returns the engine and a note; when the hybrid layer cannot be built (not installed yet), the
@@ -78,11 +85,19 @@ def bench_engine(deid: Any, texts: Sequence[str], passes: int = 3, warmup_docs: 
     stage_med = {k: statistics.median(s.get(k, 0.0) for s in stages) for k in names}
     other = max(0.0, med - sum(stage_med.values()))
     chars = sum(len(t) for t in texts)
-    return {"notes": len(texts), "chars": chars, "windows": len(windows), "window_tokens": tokens,
-            "passes": passes, "seconds_median": round(med, 4), "seconds_all": [round(t, 4) for t in times],
-            "notes_per_s": round(len(texts) / med, 3), "chars_per_s": round(chars / med, 1),
-            "tokens_per_s": round(tokens / med, 1),
-            "stages_s": {**{k: round(v, 4) for k, v in stage_med.items()}, "other": round(other, 4)}}
+    return {
+        "notes": len(texts),
+        "chars": chars,
+        "windows": len(windows),
+        "window_tokens": tokens,
+        "passes": passes,
+        "seconds_median": round(med, 4),
+        "seconds_all": [round(t, 4) for t in times],
+        "notes_per_s": round(len(texts) / med, 3),
+        "chars_per_s": round(chars / med, 1),
+        "tokens_per_s": round(tokens / med, 1),
+        "stages_s": {**{k: round(v, 4) for k, v in stage_med.items()}, "other": round(other, 4)},
+    }
 
 
 def bench_raw_model(deid: Any, texts: Sequence[str], passes: int = 3) -> dict[str, Any]:
@@ -96,8 +111,13 @@ def bench_raw_model(deid: Any, texts: Sequence[str], passes: int = 3) -> dict[st
         deid.runner.run(windows)
         times.append(time.perf_counter() - t0)
     med = statistics.median(times)
-    return {"windows": len(windows), "window_tokens": tokens, "batch_size": deid.runner.batch_size,
-            "seconds_median": round(med, 4), "tokens_per_s": round(tokens / med, 1)}
+    return {
+        "windows": len(windows),
+        "window_tokens": tokens,
+        "batch_size": deid.runner.batch_size,
+        "seconds_median": round(med, 4),
+        "tokens_per_s": round(tokens / med, 1),
+    }
 
 
 def profile_engine(deid: Any, texts: Sequence[str], top: int = 20) -> dict[str, Any]:
@@ -114,8 +134,15 @@ def profile_engine(deid: Any, texts: Sequence[str], top: int = 20) -> dict[str, 
     total = stats.total_tt or 1e-9  # type: ignore[attr-defined]
     rows = []
     for (fname, line, func), (_cc, nc, tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        rows.append({"function": f"{_short(fname)}:{line}({func})", "ncalls": nc,
-                     "tottime_s": round(tt, 4), "cumtime_s": round(ct, 4), "tottime_pct": round(100 * tt / total, 1)})
+        rows.append(
+            {
+                "function": f"{_short(fname)}:{line}({func})",
+                "ncalls": nc,
+                "tottime_s": round(tt, 4),
+                "cumtime_s": round(ct, 4),
+                "tottime_pct": round(100 * tt / total, 1),
+            }
+        )
     rows.sort(key=lambda r: -r["tottime_s"])
     return {"total_s": round(total, 4), "sort": "tottime", "top": rows[:top]}
 
@@ -129,10 +156,11 @@ def _short(path: str) -> str:
 
 
 def accuracy(deid: Any, dev_path: str, limit: int | None = None) -> dict[str, Any]:
-    """Strict/relaxed micro P/R/F1 (overall and per category) of the engine on a gold JSONL corpus.
+    """Strict/relaxed micro P/R/F1 (overall and per category) of the engine on a gold corpus.
 
     Uses the teammate's :func:`training.evaluate.evaluate_spans`; returns ``{"skipped": why}`` when
-    it (or the corpus reader) is not importable.
+    it (or the corpus reader) is not importable. Documents keep their ``group`` so cross-note
+    propagation runs as in production.
     """
     try:
         from training.corpora import read_corpus
@@ -142,14 +170,34 @@ def accuracy(deid: Any, dev_path: str, limit: int | None = None) -> dict[str, An
     gold_docs = list(read_corpus(dev_path))
     if limit:
         gold_docs = gold_docs[:limit]
+    t0 = time.perf_counter()
     results = list(deid.detect_many([d.to_document() for d in gold_docs]))
+    seconds = time.perf_counter() - t0
     gold = {d.id: list(d.spans) for d in gold_docs}
-    pred = {r.id: list(r.spans) for r in results}
+    pred = {d.id: list(r.spans) for d, r in zip(gold_docs, results, strict=True)}
+    report = evaluate_spans(gold, pred, {d.id: d.text for d in gold_docs})
+
+    def prf(score: Any) -> dict[str, float]:
+        return {k: round(float(getattr(score, k)), 4) for k in ("precision", "recall", "f1")}
+
+    per_category = {
+        cat: {"strict": prf(ts.strict), "relaxed": prf(ts.relaxed), "support": ts.strict.support}
+        for cat, ts in sorted(report.by_category.items())
+    }
     try:
-        report = evaluate_spans(gold, pred)
-    except TypeError:
-        report = evaluate_spans([gold[d.id] for d in gold_docs], [pred[d.id] for d in gold_docs])
-    return {"dev": dev_path, "documents": len(gold_docs), "report": _plain(report)}
+        markdown = report.to_markdown()
+    except Exception:  # noqa: BLE001 - the rendering module is optional; the numbers are not
+        markdown = ""
+    return {
+        "dev": dev_path,
+        "documents": len(gold_docs),
+        "seconds": round(seconds, 3),
+        "strict_micro": prf(report.strict.micro),
+        "relaxed_micro": prf(report.relaxed.micro),
+        "per_category": per_category,
+        "markdown": markdown,
+        "report": _plain(report.to_json()),
+    }
 
 
 def _plain(obj: Any) -> Any:

@@ -28,11 +28,19 @@ def percentiles(ms: Sequence[float]) -> dict[str, float]:
     """
     a = np.asarray(ms, dtype=np.float64)
     p50, p95, p99 = np.percentile(a, [50, 95, 99])
-    return {"n": int(a.size), "p50_ms": round(float(p50), 3), "p95_ms": round(float(p95), 3),
-            "p99_ms": round(float(p99), 3), "mean_ms": round(float(a.mean()), 3), "max_ms": round(float(a.max()), 3)}
+    return {
+        "n": int(a.size),
+        "p50_ms": round(float(p50), 3),
+        "p95_ms": round(float(p95), 3),
+        "p99_ms": round(float(p99), 3),
+        "mean_ms": round(float(a.mean()), 3),
+        "max_ms": round(float(a.max()), 3),
+    }
 
 
-def bench_latency(deid: Any, notes: Sequence[dict[str, Any]], warmup: int = 3, repeats: int = 1) -> dict[str, Any]:
+def bench_latency(
+    deid: Any, notes: Sequence[dict[str, Any]], warmup: int = 3, repeats: int = 1
+) -> dict[str, Any]:
     """Latency of each note alone, ``repeats`` times, grouped by length bucket."""
     for n in notes[:warmup]:
         list(deid.detect_many([n["text"]], redact=True))
@@ -45,5 +53,9 @@ def bench_latency(deid: Any, notes: Sequence[dict[str, Any]], warmup: int = 3, r
             ms = 1000 * (time.perf_counter() - t0)
             per_bucket[bucket_of(len(n["text"]))].append(ms)
             all_ms.append(ms)
-    return {"warmup_notes": warmup, "repeats": repeats, "all": percentiles(all_ms),
-            "buckets": {k: percentiles(v) for k, v in per_bucket.items() if v}}
+    return {
+        "warmup_notes": warmup,
+        "repeats": repeats,
+        "all": percentiles(all_ms),
+        "buckets": {k: percentiles(v) for k, v in per_bucket.items() if v},
+    }

@@ -45,8 +45,11 @@ def cpu_record() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"model_name": name or platform.processor(), "arch": platform.machine(),
-            "flags": {f: f in flags for f in CPU_FLAGS}}
+    return {
+        "model_name": name or platform.processor(),
+        "arch": platform.machine(),
+        "flags": {f: f in flags for f in CPU_FLAGS},
+    }
 
 
 def gpu_record() -> dict[str, Any] | None:
@@ -56,13 +59,22 @@ def gpu_record() -> dict[str, Any] | None:
 
         if torch.cuda.is_available():
             p = torch.cuda.get_device_properties(0)
-            return {"name": p.name, "memory_gib": round(p.total_memory / 2**30, 1), "count": torch.cuda.device_count()}
+            return {
+                "name": p.name,
+                "memory_gib": round(p.total_memory / 2**30, 1),
+                "count": torch.cuda.device_count(),
+            }
     except ImportError:
         pass
     if shutil.which("nvidia-smi"):
         try:
-            out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
-                                 capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+            out = subprocess.run(
+                ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout.strip()
             return {"name": out.splitlines()[0], "torch_cuda": False} if out else None
         except (subprocess.SubprocessError, OSError):
             return None
@@ -120,8 +132,12 @@ def load_snapshot(sample_s: float = 0.5, top: int = 5) -> dict[str, Any]:
         pass
     cores = os.cpu_count() or 1
     busy = sum(o["cpu_percent"] for o in others) / 100.0
-    return {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "loadavg": [round(x, 2) for x in la],
-            "others": others[:top], "busy": bool(busy > 0.25 * cores or la[0] > 0.5 * cores)}
+    return {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "loadavg": [round(x, 2) for x in la],
+        "others": others[:top],
+        "busy": bool(busy > 0.25 * cores or la[0] > 0.5 * cores),
+    }
 
 
 def machine_record() -> dict[str, Any]:

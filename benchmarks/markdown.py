@@ -42,82 +42,175 @@ def render(r: dict[str, Any]) -> str:
     """The whole markdown report."""
     m = r["machine"]
     flags = ", ".join(k for k, v in m["cpu"]["flags"].items() if v) or "none"
-    L = [f"# deid benchmark ({'quick' if r['quick'] else 'full'})", "",
-         f"Started {r['started']}, took {r.get('duration_s')} s, {r['threads']} onnxruntime threads.", ""]
+    L = [
+        f"# deid benchmark ({'quick' if r['quick'] else 'full'})",
+        "",
+        f"Started {r['started']}, took {r.get('duration_s')} s, {r['threads']} onnxruntime threads.",
+        "",
+    ]
     if r.get("noisy"):
-        L += ["> **Warning: the machine was busy** (see Load). Treat these numbers as indicative; "
-              "compare ratios measured in this same run rather than absolute figures.", ""]
+        L += [
+            "> **Warning: the machine was busy** (see Load). Treat these numbers as indicative; "
+            "compare ratios measured in this same run rather than absolute figures.",
+            "",
+        ]
     if r.get("errors"):
         L += [f"> **Sections with errors:** {', '.join(map(str, r['errors']))}", ""]
     L += ["## Targets", ""]
-    L += _table(["target", "value", "threshold", "met"],
-                [[t["description"], t["value"], t["target"], t["met"]] for t in r.get("targets", {}).values()])
-    L += ["## Machine", "",
-          f"- CPU: {m['cpu']['model_name']} ({m['cpu']['arch']}), flags: {flags}",
-          f"- cores: {m['cores']}, memory {m.get('memory_gib')} GiB, GPU: {m.get('gpu') or 'none'}",
-          f"- versions: {', '.join(f'{k} {v}' for k, v in m['versions'].items())}",
-          f"- model: `{r['model']['artifact']}` ({r['model']['precision']}, sha256 {r['model']['sha256'][:16]}...),"
-          f" window {r['model']['max_length']}/{r['model']['stride']}; checkpoint {r['model']['checkpoint']}",
-          f"- load before: {_load(r['load']['before'])}",
-          f"- load after: {_load(r['load'].get('after', {}))}", ""]
+    L += _table(
+        ["target", "value", "threshold", "met"],
+        [[t["description"], t["value"], t["target"], t["met"]] for t in r.get("targets", {}).values()],
+    )
+    L += [
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']['model_name']} ({m['cpu']['arch']}), flags: {flags}",
+        f"- cores: {m['cores']}, memory {m.get('memory_gib')} GiB, GPU: {m.get('gpu') or 'none'}",
+        f"- versions: {', '.join(f'{k} {v}' for k, v in m['versions'].items())}",
+        f"- model: `{r['model']['artifact']}` ({r['model']['precision']}, "
+        f"sha256 {r['model']['sha256'][:16]}...),"
+        f" window {r['model']['max_length']}/{r['model']['stride']}; checkpoint {r['model']['checkpoint']}",
+        f"- load before: {_load(r['load']['before'])}",
+        f"- load after: {_load(r['load'].get('after', {}))}",
+        "",
+    ]
     c = r["corpus"]
-    L += ["## Corpus", "", f"{c['notes']} notes, {c['chars']:,} chars from `{c['source']}`; length p10/p50/p90 "
-          f"{c['length_p10_p50_p90']}, buckets {c['buckets']}, kinds {c['kinds']}.", ""]
+    L += [
+        "## Corpus",
+        "",
+        f"{c['notes']} notes, {c['chars']:,} chars from `{c['source']}`; length p10/p50/p90 "
+        f"{c['length_p10_p50_p90']}, buckets {c['buckets']}, kinds {c['kinds']}.",
+        "",
+    ]
     ml = r.get("model_level", {})
     L += ["## Model level (real tokens/s, median batch latency)", ""] + _err(ml)
     rows = [x for x in ml.get("rows", []) if "tokens_per_s" in x]
-    L += _table(["variant", "batch", "seq_len", "latency ms", "tokens/s"],
-                [[x["variant"], x["batch"], x["seq_len"], x["latency_ms_median"], x["tokens_per_s"]] for x in rows])
+    L += _table(
+        ["variant", "batch", "seq_len", "latency ms", "tokens/s"],
+        [[x["variant"], x["batch"], x["seq_len"], x["latency_ms_median"], x["tokens_per_s"]] for x in rows],
+    )
     L += [f"- skipped `{x['variant']}`: {x['skipped']}" for x in ml.get("rows", []) if "skipped" in x]
     L += [f"- {n}" for n in ml.get("notes", [])] + [""]
     e = r.get("end_to_end", {})
     L += ["## End to end (detect_many, redact=True)", ""] + _err(e)
     if "engine" in e:
         L += [f"Engine: {e['engine_layers']}.", ""]
-        L += _table(["run", "notes/s", "chars/s", "window tokens/s", "s/pass (median)"],
-                    [[k, e[k]["notes_per_s"], e[k]["chars_per_s"], e[k]["tokens_per_s"], e[k]["seconds_median"]]
-                     for k in ("engine", "model_only")]
-                    + [["raw model (runner.run on the same windows)", None, None, e["raw_model"]["tokens_per_s"],
-                        e["raw_model"]["seconds_median"]]])
-        L += [f"Engine e2e = **{e['efficiency_pct']}%** of raw model tokens/s; hybrid layers cost "
-              f"**{e['hybrid_cost_pct']}%** of model-only throughput.", "", "Stage breakdown (engine, s/pass):", ""]
-        L += _table(["stage", "seconds", "share %"],
-                    [[k, v, round(100 * v / max(e['engine']['seconds_median'], 1e-9), 1)]
-                     for k, v in sorted(e["engine"]["stages_s"].items(), key=lambda kv: -kv[1])])
+        L += _table(
+            ["run", "notes/s", "chars/s", "window tokens/s", "s/pass (median)"],
+            [
+                [k, e[k]["notes_per_s"], e[k]["chars_per_s"], e[k]["tokens_per_s"], e[k]["seconds_median"]]
+                for k in ("engine", "model_only")
+            ]
+            + [
+                [
+                    "raw model (runner.run on the same windows)",
+                    None,
+                    None,
+                    e["raw_model"]["tokens_per_s"],
+                    e["raw_model"]["seconds_median"],
+                ]
+            ],
+        )
+        L += [
+            f"Engine e2e = **{e['efficiency_pct']}%** of raw model tokens/s; hybrid layers cost "
+            f"**{e['hybrid_cost_pct']}%** of model-only throughput.",
+            "",
+            "Stage breakdown (engine, s/pass):",
+            "",
+        ]
+        L += _table(
+            ["stage", "seconds", "share %"],
+            [
+                [k, v, round(100 * v / max(e["engine"]["seconds_median"], 1e-9), 1)]
+                for k, v in sorted(e["engine"]["stages_s"].items(), key=lambda kv: -kv[1])
+            ],
+        )
         p = e["profile"]
         L += [f"cProfile top {len(p['top'])} by own time (one profiled pass, {p['total_s']} s):", ""]
-        L += _table(["function", "calls", "tottime s", "cumtime s", "% own"],
-                    [[x["function"], x["ncalls"], x["tottime_s"], x["cumtime_s"], x["tottime_pct"]] for x in p["top"]])
+        L += _table(
+            ["function", "calls", "tottime s", "cumtime s", "% own"],
+            [
+                [x["function"], x["ncalls"], x["tottime_s"], x["cumtime_s"], x["tottime_pct"]]
+                for x in p["top"]
+            ],
+        )
     b = r.get("baseline", {})
     L += ["## Baseline: transformers pipeline", ""] + _err(b)
     if "pipeline" in b:
-        L += [f"Same {b['pipeline']['notes']} notes, same weights; pipeline {b['pipeline']['mode']}, "
-              f"batch {b['pipeline']['batch_size']}.", ""]
-        L += _table(["system", "notes/s", "seconds"],
-                    [["transformers pipeline", b["pipeline"]["notes_per_s"], b["pipeline"]["seconds"]],
-                     ["engine", b["engine"]["notes_per_s"], b["engine"]["seconds"]]])
+        L += [
+            f"Same {b['pipeline']['notes']} notes, same weights; pipeline {b['pipeline']['mode']}, "
+            f"batch {b['pipeline']['batch_size']}.",
+            "",
+        ]
+        L += _table(
+            ["system", "notes/s", "seconds"],
+            [
+                ["transformers pipeline", b["pipeline"]["notes_per_s"], b["pipeline"]["seconds"]],
+                ["engine", b["engine"]["notes_per_s"], b["engine"]["seconds"]],
+            ],
+        )
         L += [f"Speedup: **{b['speedup']}x**.", ""]
     lat = r.get("latency", {})
     L += ["## Single-note latency (after warm-up)", ""] + _err(lat)
-    L += _table(["bucket", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"],
-                [[k, v["n"], v["p50_ms"], v["p95_ms"], v["p99_ms"], v["max_ms"]]
-                 for k, v in lat.get("buckets", {}).items()])
+    L += _table(
+        ["bucket", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"],
+        [
+            [k, v["n"], v["p50_ms"], v["p95_ms"], v["p99_ms"], v["max_ms"]]
+            for k, v in lat.get("buckets", {}).items()
+        ],
+    )
     sc = r.get("scaling", {})
     L += ["## Scaling", ""] + _err(sc)
     if "length" in sc:
-        L += _table(["note chars", "seconds", "chars/s"],
-                    [[x["chars"], x["seconds"], x["chars_per_s"]] for x in sc["length"]["rows"]])
-        L += [f"Linearity (slowest/fastest chars/s, notes >= 10k): **{sc['length']['linearity']}** (1.0 = linear).", ""]
-        L += _table(["threads", "notes/s", "chars/s"],
-                    [[x["threads"], x["notes_per_s"], x["chars_per_s"]] for x in sc["threads"]])
+        L += _table(
+            ["note chars", "seconds", "chars/s"],
+            [[x["chars"], x["seconds"], x["chars_per_s"]] for x in sc["length"]["rows"]],
+        )
+        L += [
+            f"Linearity (slowest/fastest chars/s, notes >= 10k): **{sc['length']['linearity']}** "
+            "(1.0 = linear).",
+            "",
+        ]
+        L += _table(
+            ["threads", "notes/s", "chars/s"],
+            [[x["threads"], x["notes_per_s"], x["chars_per_s"]] for x in sc["threads"]],
+        )
         mem = sc["memory"]
-        L += [f"Peak RSS, fresh engine process redacting one {mem.get('chars', '?')}-char note: "
-              f"**{mem.get('peak_rss_mib', mem.get('skipped'))} MiB** (after load {mem.get('rss_mib_after_load')} MiB). "
-              f"Benchmark process peak (torch included): {sc['bench_process_peak_rss_mib']} MiB.", ""]
+        L += [
+            f"Peak RSS, fresh engine process redacting one {mem.get('chars', '?')}-char note: "
+            f"**{mem.get('peak_rss_mib', mem.get('skipped'))} MiB** "
+            f"(after load {mem.get('rss_mib_after_load')} MiB). "
+            f"Benchmark process peak (torch included): {sc['bench_process_peak_rss_mib']} MiB.",
+            "",
+        ]
     a = r.get("accuracy", {})
     L += ["## Accuracy of this artifact", ""] + _err(a)
-    if "report" in a:
-        L += [f"{a['documents']} documents from `{a['dev']}`; full per-category tables in report.json.", ""]
-        L += ["```", str(a.get("summary", ""))[:3000], "```", ""] if a.get("summary") else []
+    if "strict_micro" in a:
+        L += [
+            f"{a['documents']} documents from `{a['dev']}` (all layers on); full tables in report.json.",
+            "",
+        ]
+        L += _table(
+            [
+                "category",
+                "support",
+                "strict P",
+                "strict R",
+                "strict F1",
+                "relaxed P",
+                "relaxed R",
+                "relaxed F1",
+            ],
+            [
+                [c, v["support"], *v["strict"].values(), *v["relaxed"].values()]
+                for c, v in [
+                    (
+                        "micro (all)",
+                        {"support": None, "strict": a["strict_micro"], "relaxed": a["relaxed_micro"]},
+                    ),
+                    *a["per_category"].items(),
+                ]
+            ],
+        )
     L += ["## Plots", ""] + [f"![{p}]({p})" for p in r.get("plots", [])] + [""]
     return "\n".join(L)

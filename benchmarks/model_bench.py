@@ -6,8 +6,8 @@ set of real token windows of exactly ``seq_len`` tokens (``[CLS]`` + content + `
 tokenized corpus), so no token is padding and tokens/s counts real tokens only.
 
 Example:
-    >>> rows = bench_grid(variants, token_stream, batches=(1, 8), seq_lens=(128,), threads=2)  # doctest: +SKIP
-    >>> rows[0]["tokens_per_s"] > 0                                                          # doctest: +SKIP
+    >>> rows = bench_grid(variants, stream, 101, 102, (1, 8), (128,), threads=2)  # doctest: +SKIP
+    >>> rows[0]["tokens_per_s"] > 0                                             # doctest: +SKIP
     True
 """
 
@@ -131,20 +131,37 @@ def bench_grid(
         try:
             run = make_runner(v, threads)
         except Exception as e:  # noqa: BLE001 - a variant that cannot load is reported, not fatal
-            rows.append({"variant": v.name, "backend": v.backend, "precision": v.precision, "device": v.device,
-                         "skipped": f"{type(e).__name__}: {e}"[:300]})
+            rows.append(
+                {
+                    "variant": v.name,
+                    "backend": v.backend,
+                    "precision": v.precision,
+                    "device": v.device,
+                    "skipped": f"{type(e).__name__}: {e}"[:300],
+                }
+            )
             continue
         for L in seq_lens:
             for B in batches:
                 ids = token_windows(token_stream, L, B, cls_id, sep_id)
                 mask = np.ones_like(ids)
-                times = time_calls(lambda ids=ids, mask=mask: run(ids, mask), warmup, repeats, min_seconds)
+                call = lambda ids=ids, mask=mask, run=run: run(ids, mask)  # noqa: E731
+                times = time_calls(call, warmup, repeats, min_seconds)
                 med = statistics.median(times)
-                rows.append({"variant": v.name, "backend": v.backend, "precision": v.precision,
-                             "device": v.device, "batch": B, "seq_len": L, "runs": len(times),
-                             "latency_ms_median": round(1000 * med, 3),
-                             "latency_ms_min": round(1000 * min(times), 3),
-                             "tokens_per_s": round(B * L / med, 1)})
+                rows.append(
+                    {
+                        "variant": v.name,
+                        "backend": v.backend,
+                        "precision": v.precision,
+                        "device": v.device,
+                        "batch": B,
+                        "seq_len": L,
+                        "runs": len(times),
+                        "latency_ms_median": round(1000 * med, 3),
+                        "latency_ms_min": round(1000 * min(times), 3),
+                        "tokens_per_s": round(B * L / med, 1),
+                    }
+                )
 
     return rows
 
@@ -188,11 +205,23 @@ def export_variants(checkpoint: Path, cache_dir: Path, gpu: bool) -> tuple[list[
                 optimize.optimize_graph(raw, opt, mc.num_attention_heads, mc.hidden_size)
             if gpu and not fp16.is_file():
                 optimize.optimize_graph(raw, fp16, mc.num_attention_heads, mc.hidden_size, fp16=True)
-        out.append(Variant("ort-fp32-raw", "ort", "fp32", path=str(raw), note="torch.onnx.export graph, ORT runtime opts"))
-        out.append(Variant("ort-fp32-optimized", "ort", "fp32", path=str(opt), note="bert-fused.v1 (Attention fused)"))
+        out.append(
+            Variant(
+                "ort-fp32-raw", "ort", "fp32", path=str(raw), note="torch.onnx.export graph, ORT runtime opts"
+            )
+        )
+        out.append(
+            Variant(
+                "ort-fp32-optimized", "ort", "fp32", path=str(opt), note="bert-fused.v1 (Attention fused)"
+            )
+        )
         if not int8.is_file():
             quantize.quantize_graph(opt, int8)
-        out.append(Variant("ort-int8", "ort", "int8", path=str(int8), note="dynamic per-channel int8 of the fused graph"))
+        out.append(
+            Variant(
+                "ort-int8", "ort", "int8", path=str(int8), note="dynamic per-channel int8 of the fused graph"
+            )
+        )
         if gpu and fp16.is_file():
             out.append(Variant("ort-fp16-cuda", "ort", "fp16", device="cuda", path=str(fp16)))
     except Exception as e:  # noqa: BLE001 - report and keep the variants that exist
@@ -205,8 +234,15 @@ def discover_variants(
 ) -> tuple[list[Variant], list[str]]:
     """Every model variant to benchmark, plus notes on what is missing and why."""
     notes: list[str] = []
-    variants = [Variant(f"artifact-{precision}", "ort", precision, path=str(artifact_root / "model.onnx"),
-                        note="the graph the engine serves")]
+    variants = [
+        Variant(
+            f"artifact-{precision}",
+            "ort",
+            precision,
+            path=str(artifact_root / "model.onnx"),
+            note="the graph the engine serves",
+        )
+    ]
     for extra in sorted(artifact_root.glob("*.onnx")):
         if extra.name != "model.onnx":
             variants.append(Variant(f"artifact-{extra.stem}", "ort", "unknown", path=str(extra)))
@@ -220,14 +256,18 @@ def discover_variants(
     if checkpoint is None:
         notes.append("no --checkpoint: PyTorch, raw/optimised/int8 ORT rows and GPU rows are skipped")
         return variants, notes
-    variants.insert(0, Variant("torch-fp32", "torch", "fp32", path=str(checkpoint), note="HF checkpoint, SDPA"))
+    variants.insert(
+        0, Variant("torch-fp32", "torch", "fp32", path=str(checkpoint), note="HF checkpoint, SDPA")
+    )
     exported, more = export_variants(checkpoint, cache_dir, gpu=ort_cuda and gpu is not None)
     variants[1:1] = exported
     notes += more
     if gpu is not None:
         variants.append(Variant("torch-fp16-cuda", "torch", "fp16", device="cuda", path=str(checkpoint)))
         if not ort_cuda:
-            notes.append("GPU present but onnxruntime has no CUDAExecutionProvider: ORT fp16 CUDA row skipped")
+            notes.append(
+                "GPU present but onnxruntime has no CUDAExecutionProvider: ORT fp16 CUDA row skipped"
+            )
     else:
         notes.append("no GPU detected: ORT fp16 CUDA and torch fp16 CUDA rows skipped")
     return variants, notes

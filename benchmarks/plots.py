@@ -53,7 +53,12 @@ def latency_by_length(report: dict[str, Any], path: Path) -> Path | None:
     fig, ax = plt.subplots(figsize=(7, 4.5))
     width = 0.27
     for i, q in enumerate(("p50_ms", "p95_ms", "p99_ms")):
-        ax.bar([x + (i - 1) * width for x in range(len(names))], [buckets[n][q] for n in names], width, label=q[:3])
+        ax.bar(
+            [x + (i - 1) * width for x in range(len(names))],
+            [buckets[n][q] for n in names],
+            width,
+            label=q[:3],
+        )
     ax.set_xticks(range(len(names)), [f"{n}\n(n={buckets[n]['n']})" for n in names])
     ax.set_xlabel("note length (characters)")
     ax.set_ylabel("latency (ms)")
@@ -69,13 +74,17 @@ def latency_by_length(report: dict[str, Any], path: Path) -> Path | None:
 def time_breakdown(report: dict[str, Any], path: Path) -> Path | None:
     """Stacked bar of the engine's per-stage seconds (all layers and model only)."""
     e2e = report.get("end_to_end", {})
-    bars = [(k, e2e[k]["stages_s"]) for k in ("engine", "model_only") if isinstance(e2e.get(k), dict) and "stages_s" in e2e[k]]
+    bars = [
+        (k, e2e[k]["stages_s"])
+        for k in ("engine", "model_only")
+        if isinstance(e2e.get(k), dict) and "stages_s" in e2e[k]
+    ]
     if not bars:
         return None
     plt = _plt()
     stages = sorted({s for _, st in bars for s in st}, key=lambda s: -max(st.get(s, 0) for _, st in bars))
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    for row, (name, st) in enumerate(bars):
+    for row, (_name, st) in enumerate(bars):
         left = 0.0
         for i, s in enumerate(stages):
             v = st.get(s, 0.0)
@@ -113,8 +122,12 @@ def scaling_length(report: dict[str, Any], path: Path) -> Path | None:
 
 def write_plots(report: dict[str, Any], out: Path) -> list[Path]:
     """Write every plot that has data; returns the written paths."""
-    makers = {"throughput_vs_batch.png": throughput_vs_batch, "latency_by_length.png": latency_by_length,
-              "time_breakdown.png": time_breakdown, "scaling_length.png": scaling_length}
+    makers = {
+        "throughput_vs_batch.png": throughput_vs_batch,
+        "latency_by_length.png": latency_by_length,
+        "time_breakdown.png": time_breakdown,
+        "scaling_length.png": scaling_length,
+    }
     written = []
     for name, fn in makers.items():
         p = fn(report, out / name)

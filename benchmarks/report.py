@@ -86,16 +86,27 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
     t_start = time.perf_counter()
     s.out.mkdir(parents=True, exist_ok=True)
     threads = max(s.threads)
-    report: dict[str, Any] = {"schema": SCHEMA, "quick": s.quick, "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                              "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in s.sizes.items()},
-                              "threads": threads, "errors": []}
+    report: dict[str, Any] = {
+        "schema": SCHEMA,
+        "quick": s.quick,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in s.sizes.items()},
+        "threads": threads,
+        "errors": [],
+    }
     report["load"] = {"before": machine.load_snapshot()}
     report["machine"] = machine.machine_record()
     art = load_artifacts(s.model)
     model_dir = str(art.root) if s.model is not None else None
-    report["model"] = {"artifact": str(art.root), "sha256": art.model_sha256, "precision": art.precision,
-                       "max_length": art.max_length, "stride": art.stride, "labels": len(art.labels),
-                       "checkpoint": s.checkpoint}
+    report["model"] = {
+        "artifact": str(art.root),
+        "sha256": art.model_sha256,
+        "precision": art.precision,
+        "max_length": art.max_length,
+        "stride": art.stride,
+        "labels": len(art.labels),
+        "checkpoint": s.checkpoint,
+    }
     notes = corpus.make_corpus(s.sizes["notes"], s.seed)
     texts = [n["text"] for n in notes]
     report["corpus"] = corpus.corpus_summary(notes)
@@ -105,22 +116,43 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
 
     def model_level() -> dict[str, Any]:
         variants, vnotes = model_bench.discover_variants(
-            art.root, art.precision, Path(s.checkpoint) if s.checkpoint else None, cache, report["machine"]["gpu"])
+            art.root,
+            art.precision,
+            Path(s.checkpoint) if s.checkpoint else None,
+            cache,
+            report["machine"]["gpu"],
+        )
         stream = np.concatenate([e.ids for e in art.tokenizer.encode_batch(texts[:20])])
-        rows = model_bench.bench_grid(variants, stream, art.tokenizer.cls_id, art.tokenizer.sep_id,
-                                      s.sizes["batches"], s.sizes["seq_lens"], threads,
-                                      repeats=s.sizes["repeats"], min_seconds=s.sizes["min_seconds"])
-        return {"rows": rows, "notes": vnotes, "variants": [v.__dict__ for v in variants],
-                "token_counting": "every row is a real token window of exactly seq_len (CLS+content+SEP); no padding"}
+        rows = model_bench.bench_grid(
+            variants,
+            stream,
+            art.tokenizer.cls_id,
+            art.tokenizer.sep_id,
+            s.sizes["batches"],
+            s.sizes["seq_lens"],
+            threads,
+            repeats=s.sizes["repeats"],
+            min_seconds=s.sizes["min_seconds"],
+        )
+        return {
+            "rows": rows,
+            "notes": vnotes,
+            "variants": [v.__dict__ for v in variants],
+            "token_counting": "rows are real token windows of exactly seq_len (CLS+content+SEP), no padding",
+        }
 
     def end_to_end() -> dict[str, Any]:
         res: dict[str, Any] = {"engine_layers": engine_note}
         res["engine"] = e2e.bench_engine(deid, texts, s.sizes["e2e_passes"])
         res["raw_model"] = e2e.bench_raw_model(deid, texts, s.sizes["e2e_passes"])
-        res["efficiency_pct"] = round(100 * res["engine"]["tokens_per_s"] / res["raw_model"]["tokens_per_s"], 1)
+        res["efficiency_pct"] = round(
+            100 * res["engine"]["tokens_per_s"] / res["raw_model"]["tokens_per_s"], 1
+        )
         mo, _ = e2e.build_engine(model_dir, threads, "model", art)
         res["model_only"] = e2e.bench_engine(mo, texts, s.sizes["e2e_passes"])
-        res["hybrid_cost_pct"] = round(100 * (1 - res["engine"]["notes_per_s"] / res["model_only"]["notes_per_s"]), 1)
+        res["hybrid_cost_pct"] = round(
+            100 * (1 - res["engine"]["notes_per_s"] / res["model_only"]["notes_per_s"]), 1
+        )
         res["profile"] = e2e.profile_engine(deid, texts, s.sizes["profile_top"])
         return res
 
@@ -130,7 +162,11 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
         sub = texts[: s.sizes["baseline_notes"]]
         pipe = baseline.bench_pipeline(s.checkpoint, sub, threads, art.max_length, art.stride)
         eng = baseline.bench_engine_same(deid, sub)
-        return {"pipeline": pipe, "engine": eng, "speedup": round(eng["notes_per_s"] / pipe["notes_per_s"], 2)}
+        return {
+            "pipeline": pipe,
+            "engine": eng,
+            "speedup": round(eng["notes_per_s"] / pipe["notes_per_s"], 2),
+        }
 
     def lat() -> dict[str, Any]:
         return latency.bench_latency(deid, notes[: s.sizes["latency_notes"]])
@@ -138,8 +174,11 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
     def scale() -> dict[str, Any]:
         return {
             "length": scaling.length_scaling(deid, s.sizes["lengths"]),
-            "threads": scaling.thread_scaling(lambda t: e2e.build_engine(model_dir, t, "all", art)[0],
-                                              texts[: s.sizes["thread_notes"]], sorted(set(s.threads))),
+            "threads": scaling.thread_scaling(
+                lambda t: e2e.build_engine(model_dir, t, "all", art)[0],
+                texts[: s.sizes["thread_notes"]],
+                sorted(set(s.threads)),
+            ),
             "memory": scaling.peak_memory(model_dir, threads, s.sizes["memory_chars"]),
             "bench_process_peak_rss_mib": scaling.own_peak_rss_mib(),
         }
@@ -162,8 +201,11 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
 def targets(report: dict[str, Any]) -> dict[str, Any]:
     """The issue's acceptance numbers with their thresholds (``met`` is None when not measured)."""
     e = report.get("end_to_end", {})
-    values = {"e2e_vs_raw_model_pct": e.get("efficiency_pct"), "hybrid_cost_pct": e.get("hybrid_cost_pct"),
-              "baseline_speedup": report.get("baseline", {}).get("speedup")}
+    values = {
+        "e2e_vs_raw_model_pct": e.get("efficiency_pct"),
+        "hybrid_cost_pct": e.get("hybrid_cost_pct"),
+        "baseline_speedup": report.get("baseline", {}).get("speedup"),
+    }
     out = {}
     for key, (desc, thr, op) in TARGETS.items():
         v = values[key]

@@ -50,8 +50,14 @@ def thread_scaling(make_engine: Any, texts: Sequence[str], threads: Sequence[int
         t0 = time.perf_counter()
         list(deid.detect_many(list(texts), redact=True))
         sec = time.perf_counter() - t0
-        rows.append({"threads": t, "seconds": round(sec, 4), "notes_per_s": round(len(texts) / sec, 3),
-                     "chars_per_s": round(sum(map(len, texts)) / sec, 1)})
+        rows.append(
+            {
+                "threads": t,
+                "seconds": round(sec, 4),
+                "notes_per_s": round(len(texts) / sec, 3),
+                "chars_per_s": round(sum(map(len, texts)) / sec, 1),
+            }
+        )
         del deid
     return rows
 
@@ -69,7 +75,8 @@ t0 = time.perf_counter()
 r = next(iter(deid.detect_many([text], redact=True)))
 sec = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"rss_mib_after_import": round(before / 1024, 1), "rss_mib_after_load": round(loaded / 1024, 1),
+print(json.dumps({"rss_mib_after_import": round(before / 1024, 1),
+                  "rss_mib_after_load": round(loaded / 1024, 1),
                   "peak_rss_mib": round(peak / 1024, 1), "chars": chars, "seconds": round(sec, 3),
                   "spans": len(r.spans), "engine": note}))
 """
@@ -81,8 +88,13 @@ def peak_memory(model_dir: str | None, threads: int, chars: int, timeout: float 
     A subprocess keeps torch (loaded by other sections) out of the number.
     """
     try:
-        out = subprocess.run([sys.executable, "-c", _RSS_SCRIPT, json.dumps([model_dir, threads, chars])],
-                             capture_output=True, text=True, timeout=timeout, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", _RSS_SCRIPT, json.dumps([model_dir, threads, chars])],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+        )
         return json.loads(out.stdout.strip().splitlines()[-1])
     except (subprocess.SubprocessError, OSError, ValueError, IndexError) as e:
         err = getattr(e, "stderr", "") or ""
