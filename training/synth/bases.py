@@ -93,7 +93,9 @@ _STOP_NAMES = frozenset({"The", "This", "He", "She", "They", "It", "We", "And", 
 _PATTERNS: list[tuple[str, str]] = [
     # "Christine Hernandez is a 43-year-old": the metadata name does not always match the note
     ("INTRO", r"(?<![A-Za-z] )\b(?P<pname>[A-Z][a-z]+(?:\s[A-Z][a-z'\-]+)?)(?=\s+is\s+an?\s+(?:(?:very\s+)?pleasant\s+)?\d)"),
-    ("TITLED", rf"\b(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Doctor)\.?\s)(?P<tname>{_TITLE_NAME}(?:\s{_TITLE_NAME})?)"),
+    # MTS-Dialog's own anonymisation placeholders: "ABCD General Hospital", "Dr. XYZ"
+    ("HOSPPLC", r"\b(?P<hosp>(?:ABCD?|XYZ)\s(?:General\s)?(?:Hospital|Medical\sCenter|Clinic|Practice|[Oo]rthopedics))\b"),
+    ("TITLED", rf"\b(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Doctor)\.?\s)(?P<tname>{_TITLE_NAME}(?:\s{_TITLE_NAME})?|ABCD?|XYZ)\b"),
     ("AGE", r"(?<![\d/.])\b(?P<age>\d{1,3}(?:[-\s]\d/\d|\.\d)?)(?=(?:-|\s)?(?:(?:year|yr|month|week|day)s?(?:-|\s)old|y/o|y\.o\.|yo\b"
             r"|(?:-|\s)years?\sof\sage))|(?<=\b[Aa]ge\s)(?P<age2>\d{1,3})\b|\b(?:his|her|their|mid|late|early)[\s-](?P<age3>\d0'?s)\b"),
     ("DATE", rf"\b(?P<date>{_MONTH}(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:19|20)\d\d)?"
@@ -142,6 +144,8 @@ def scrub(text: str, first: str = "", last: str = "") -> list[tuple[str, str | N
             out.append((text[pos : m.start()] + title, None))
             kind = "@DOCTOR" if title.lower().startswith(("dr", "doctor")) else "@PERSON"
             out.append((name, kind))
+        elif m.group("hosp") is not None:
+            out += [(text[pos : m.start()], None), (m.group("hosp"), "@HOSPITAL")]
         elif m.group("pname") is not None:
             name = m.group("pname")
             if name.split()[0] in _STOP_NAMES:

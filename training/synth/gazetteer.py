@@ -41,6 +41,7 @@ Jack Cain Major Minor Charge Moss Amber Crystal Ruby Jade Pearl Ivy Holly Lily D
 Hoffman Hoffman's Weber Hawkins Kennedy Camila French Enterprise Neer Cross Shield Blue
 Sunny Chance Sterling Lincoln Jordan Austin Dallas Houston Phoenix Denver Camden Orlando
 """.split())
+_PLACEHOLDERS = re.compile(r"\b(?:ABCD?|XYZ)\b")  # MTS-Dialog's own anonymisation marks
 _CAP = re.compile(r"\b[A-Z][a-z]{2,}(?:'s)?\b")
 _SENT_START = re.compile(r"(?:^|[.!?:;\n•\-\"(]\s*)$")
 
@@ -88,6 +89,7 @@ class Gazetteer:
             if w in self.words and not _SENT_START.search(text[max(0, m.start() - 4) : m.start()]):
                 out.append((m.start(), w))
         out += [(m.start(), m.group()) for m in self.phrases.finditer(text)]
+        out += [(m.start(), m.group()) for m in _PLACEHOLDERS.finditer(text)]
         return [w for _, w in sorted(out)]
 
 

@@ -32,6 +32,13 @@ from training.synth.surrogates import Pools, cached_pools
 GENERATOR_VERSION = "synth-1.0.0"
 DEFAULT_DATA_DIR = Path("/work/shared/data")
 
+#: Chart order of section headers when several MTS-Dialog sections are stitched into one note.
+SECTION_ORDER = ("CHIEF COMPLAINT", "HISTORY OF PRESENT ILLNESS", "PAST MEDICAL HISTORY", "PAST SURGICAL HISTORY",
+                 "MEDICATIONS", "ALLERGIES", "SOCIAL HISTORY", "GYNECOLOGIC HISTORY", "OTHER HISTORY", "IMMUNIZATIONS",
+                 "REVIEW OF SYSTEMS", "PHYSICAL EXAMINATION", "LABORATORY DATA", "IMAGING", "PROCEDURES",
+                 "ED COURSE", "DIAGNOSIS", "ASSESSMENT", "PLAN", "DISPOSITION")
+
+
 def _template_split(tpl: str) -> str:
     return "dev" if zlib.crc32(tpl.encode("utf-8")) % 7 == 0 else "train"
 
@@ -53,6 +60,7 @@ class Generator:
 
     def __init__(self, split: str, seed: int, pools: Pools, bases: list[Chunked], presidio: list[str]) -> None:
         self.split, self.seed, self.pools, self.bases, self.presidio = split, seed, pools, bases, presidio
+        self.mts = [b for b in bases if b.note.source == "mts"] or bases
         self.clean_paras = [p for b in bases for p in b.paras if all(k is None for _, k in p)]
         # one own template in seven is dev-only, so dev also sees sentence frames train never saw
         self.sentences = [t for t in T.SENTENCES if _template_split(t) == split]
@@ -103,16 +111,20 @@ class Generator:
     # ------------------------------------------------------------------ base text
     def _base_chunk(self, rng: random.Random, target: int) -> tuple[list[list[tuple[str, str | None]]], str]:
         c = rng.choice(self.bases)
-        if c.note.source == "mts":  # short sections: stitch several together
-            paras, ids, n = [], [], 0
-            while n < target and len(paras) < 8:
-                c2 = c if not paras else rng.choice(self.bases)
-                if c2.note.source != "mts":
+        if c.note.source == "mts":  # short sections: stitch several, one per header, in chart order
+            chosen: dict[str, Chunked] = {}
+            n, tries = 0, 0
+            while n < target and len(chosen) < 8 and tries < 30:
+                tries += 1
+                c2 = c if not chosen else rng.choice(self.mts)
+                head = c2.note.text.split(":", 1)[0]
+                if head in chosen:
                     continue
-                paras += c2.paras
-                ids.append(c2.note.id)
-                n += sum(len(t) for p in c2.paras for t, _ in p)
-            return paras, "+".join(ids[:3])
+                chosen[head] = c2
+                n += len(c2.note.text)
+            order = sorted(chosen, key=lambda h: (SECTION_ORDER.index(h) if h in SECTION_ORDER else 99, h))
+            paras = [p for h in order for p in chosen[h].paras]
+            return paras, "+".join(chosen[h].note.id for h in order[:3])
         start = rng.randrange(len(c.paras))
         out, n = [], 0
         for p in c.paras[start:]:
