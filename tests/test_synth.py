@@ -171,6 +171,13 @@ def test_scrub_marks_base_phi() -> None:
         ("Martha Collins", "@PATIENT_FULL"), ("50", "@AGE"), ("03/22/2021", "@DATE"), ("Reyes", "@DOCTOR")]
 
 
+def test_scrub_multiword_titles_and_mts_placeholders() -> None:
+    segs = scrub("Sees Dr. Mary Jo Allen. Dr. Kumar In clinic. Presents to ABCD General Hospital, per Dr. XYZ.")
+    assert [(t, k) for t, k in segs if k] == [
+        ("Mary Jo Allen", "@DOCTOR"), ("Kumar", "@DOCTOR"), ("ABCD General Hospital", "@HOSPITAL"), ("XYZ", "@DOCTOR")]
+    assert "".join(t for t, _ in segs).startswith("Sees Dr. Mary Jo Allen. Dr. Kumar In clinic.")
+
+
 def test_date_formats_cover_i2b2_table() -> None:
     rng = random.Random(0)
     assert F.date(rng, (2059, 1, 10), "iso") == [("2059-01-10", "DATE")]

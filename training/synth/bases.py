@@ -95,7 +95,7 @@ _PATTERNS: list[tuple[str, str]] = [
     ("INTRO", r"(?<![A-Za-z] )\b(?P<pname>[A-Z][a-z]+(?:\s[A-Z][a-z'\-]+)?)(?=\s+is\s+an?\s+(?:(?:very\s+)?pleasant\s+)?\d)"),
     # MTS-Dialog's own anonymisation placeholders: "ABCD General Hospital", "Dr. XYZ"
     ("HOSPPLC", r"\b(?P<hosp>(?:ABCD?|XYZ)\s(?:General\s)?(?:Hospital|Medical\sCenter|Clinic|Practice|[Oo]rthopedics))\b"),
-    ("TITLED", rf"\b(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Doctor)\.?\s)(?P<tname>{_TITLE_NAME}(?:\s{_TITLE_NAME})?|ABCD?|XYZ)\b"),
+    ("TITLED", rf"\b(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Doctor)\.?\s)(?P<tname>{_TITLE_NAME}(?:\s{_TITLE_NAME}){{0,2}}|ABCD?|XYZ)\b"),
     ("AGE", r"(?<![\d/.])\b(?P<age>\d{1,3}(?:[-\s]\d/\d|\.\d)?)(?=(?:-|\s)?(?:(?:year|yr|month|week|day)s?(?:-|\s)old|y/o|y\.o\.|yo\b"
             r"|(?:-|\s)years?\sof\sage))|(?<=\b[Aa]ge\s)(?P<age2>\d{1,3})\b|\b(?:his|her|their|mid|late|early)[\s-](?P<age3>\d0'?s)\b"),
     ("DATE", rf"\b(?P<date>{_MONTH}(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:19|20)\d\d)?"
@@ -140,10 +140,16 @@ def scrub(text: str, first: str = "", last: str = "") -> list[tuple[str, str | N
             name = m.group("tname")
             if name.split()[0] in _STOP_NAMES:
                 continue
+            toks = name.split()
+            while len(toks) > 1 and toks[-1] in _STOP_NAMES:  # "Dr. Kumar In the office" -> "Kumar"
+                toks.pop()
+            name = " ".join(toks)
             title = m.group("title")
             out.append((text[pos : m.start()] + title, None))
             kind = "@DOCTOR" if title.lower().startswith(("dr", "doctor")) else "@PERSON"
             out.append((name, kind))
+            pos = m.start("tname") + len(name)
+            continue
         elif m.group("hosp") is not None:
             out += [(text[pos : m.start()], None), (m.group("hosp"), "@HOSPITAL")]
         elif m.group("pname") is not None:
