@@ -96,6 +96,7 @@ class ListDetector:
             for t in k.terms:
                 self._index.setdefault(t, k)
         self._source_prefix = "list"
+        self._firsts = frozenset(t.split(" ", 1)[0] for t in self._index)
         self._max_n = max((t.count(" ") + 1 for t in self._index), default=0)
 
     @classmethod
@@ -113,37 +114,40 @@ class ListDetector:
         return det
 
     def detect(self, doc: Document) -> list[Span]:
-        """Spans for list hits; longest n-gram first at each word, no overlapping hits."""
+        """Spans for list hits; longest n-gram first at each word, no overlapping hits.
+
+        subtle: only words that begin some term start a lookup, so most words cost one set test.
+        """
         text = doc.text
-        words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        low = text.lower()
+        if len(low) != len(text):  # rare Unicode whose lower case changes length: keep offsets exact
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         out: list[Span] = []
-        i, n = 0, len(words)
-        index, allow = self._index, self.allow
-        while i < n:
-            hit = None
-            end_j = i
-            key = ""
-            for j in range(i, min(n, i + self._max_n)):
-                if j > i and words[j][0] - words[j - 1][1] > _MAX_GAP:
+        index, allow, firsts, max_n = self._index, self.allow, self._firsts, self._max_n
+        search = _WORD.search
+        blocked = 0  # end of the last hit: hits do not overlap
+        for m in _WORD.finditer(low):
+            s, e = m.span()
+            if s < blocked or low[s:e] not in firsts:
+                continue
+            key = low[s:e]
+            hit, hit_end, hit_key, end = index.get(key), e, key, e
+            for _ in range(max_n - 1):
+                nxt = search(low, end, end + _MAX_GAP + 40)
+                if nxt is None or nxt.start() - end > _MAX_GAP or not low[end : nxt.start()].isspace():
                     break
-                if j > i and not text[words[j - 1][1] : words[j][0]].isspace():
-                    break
-                w = text[words[j][0] : words[j][1]].lower()
-                key = w if j == i else f"{key} {w}"
+                key = f"{key} {nxt.group()}"
+                end = nxt.end()
                 k = index.get(key)
                 if k is not None:
-                    hit, end_j = k, j
-            if hit is not None:
-                s, e = words[i][0], words[end_j][1]
-                surface = text[s:e]
-                ok = (hit.case == "any" or _title_ok(surface)) and (
-                    end_j > i or surface.lower() not in allow)
-                if ok:
-                    out.append(Span(s, e, label_and_subtype(hit.subtype)[0], hit.subtype, hit.score,
-                                    f"{self._source_prefix}:{hit.name}"))
-                    i = end_j + 1
-                    continue
-            i += 1
+                    hit, hit_end, hit_key = k, end, key
+            if hit is None:
+                continue
+            surface = text[s:hit_end]
+            if (hit.case == "any" or _title_ok(surface)) and (" " in hit_key or hit_key not in allow):
+                out.append(Span(s, hit_end, label_and_subtype(hit.subtype)[0], hit.subtype, hit.score,
+                                f"{self._source_prefix}:{hit.name}"))
+                blocked = hit_end
         return out
 
 

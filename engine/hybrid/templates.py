@@ -6,6 +6,11 @@ sub-patterns from ``_vars.toml`` spliced in as ``%NAME%``), ``score``, ``flags``
 appear just before the match, and ``trusted`` for templates reliable enough to propagate. A group
 named ``value`` (or ``value2``, ...) marks the part to annotate: ``"MRN: 6746781"`` -> ``6746781``.
 
+Speed: ``IGNORECASE`` templates are written in lower case and run, without the flag, on the
+lower-cased text (same length, same offsets): ``re`` then skips ahead on the literal first
+characters instead of trying every position. A leading ``\b`` or lookbehind is split off and checked
+only where the rest matched (retrying one character later on failure, as ``re`` itself would).
+
 Safety: the stdlib ``re`` has no timeout, so every pattern is reviewed at load time
 (:func:`check_pattern_safety`): no unbounded repeat may contain another repeat, the classic cause of
 catastrophic backtracking. With bounded repeats every match attempt costs O(len(pattern)).
@@ -14,14 +19,14 @@ Example:
     >>> det = RegexDetector(load_templates())
     >>> from engine.types import Document
     >>> [(s.subtype, s.source) for s in det.detect(Document("d", "Seen 3/12/2011, 79yo"))]
-    [('DATE', 'regex:DATE_MDY'), ('AGE', 'regex:AGE_YO')]
+    [('AGE', 'regex:AGE_YO'), ('DATE', 'regex:DATE_MDY')]
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +54,8 @@ class Template:
     context: tuple[str, ...] = ()
     require_context: bool = False
     trusted: bool = False
+    lower: bool = False
+    lead: re.Pattern[str] | None = None
 
     @property
     def label(self) -> str:
@@ -61,7 +68,7 @@ def check_pattern_safety(name: str, pattern: str, flags: int = 0) -> None:
 
     Example:
         >>> check_pattern_safety("ok", r"[0-9]{1,3}(?:/[0-9]{1,2}){1,2}")
-        >>> check_pattern_safety("bad", r"(?:[0-9]+/?)+")
+        >>> check_pattern_safety("bad", r"(?:[0-9]+/?)+")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         engine.errors.ConfigError: [E401] template 'bad' nests a repeat inside an unbounded repeat ...
@@ -102,6 +109,39 @@ def check_pattern_safety(name: str, pattern: str, flags: int = 0) -> None:
     walk(_parser.parse(pattern, flags))
 
 
+def split_lead(pattern: str) -> tuple[str, str]:
+    r"""Split a leading ``\b`` or lookbehind off ``pattern``: ``(lead, rest)``; lead may be ``""``.
+
+    Example:
+        >>> split_lead(r"(?<![0-9/])[0-9]{1,2}/x")
+        ('(?<![0-9/])', '[0-9]{1,2}/x')
+    """
+    if pattern.startswith(r"\b"):
+        return r"\b", pattern[2:]
+    if not pattern.startswith(("(?<!", "(?<=")):
+        return "", pattern
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return pattern[: i + 1], pattern[i + 1 :]
+        i += 1
+    return "", pattern
+
+
 def _compile(name: str, pattern: str, flag_names: Sequence[str], variables: dict[str, str]) -> re.Pattern[str]:
     def sub(m: re.Match[str]) -> str:
         if m.group(1) not in variables:
@@ -115,6 +155,12 @@ def _compile(name: str, pattern: str, flag_names: Sequence[str], variables: dict
         if f not in _FLAGS:
             raise ConfigError("E403", f"template {name!r}: unknown flag {f!r}", fix=f"Use one of {sorted(_FLAGS)}")
         flags |= _FLAGS[f]
+    if flags & re.IGNORECASE:
+        bare = re.sub(r"\(\?P<\w+>|\\.", "", expanded)
+        if any(c.isupper() for c in bare):
+            raise ConfigError("E409", f"IGNORECASE template {name!r} must be written in lower case",
+                              fix="It runs on the lower-cased text; write literals and classes in lower case.")
+        flags &= ~re.IGNORECASE
     check_pattern_safety(name, expanded, flags)
     try:
         return re.compile(expanded, flags)
@@ -154,10 +200,14 @@ def load_templates(directory: str | Path = TEMPLATE_DIR, disabled: Iterable[str]
             if validator is not None and validator not in VALIDATORS:
                 raise ConfigError("E407", f"template {name!r}: unknown validator {validator!r}",
                                   fix=f"Use one of {sorted(VALIDATORS)}")
+            regex = _compile(name, t["pattern"], t.get("flags", []), variables)
+            lead, rest = split_lead(regex.pattern)
             out.append(Template(
                 name=name,
                 subtype=t["subtype"],
-                regex=_compile(name, t["pattern"], t.get("flags", []), variables),
+                regex=re.compile(rest, regex.flags) if lead else regex,
+                lower="IGNORECASE" in t.get("flags", []),
+                lead=re.compile(lead) if lead else None,
                 score=float(t.get("score", 0.8)),
                 validator=validator,
                 context=tuple(w.lower() for w in t.get("context", [])),
@@ -200,15 +250,17 @@ class RegexDetector:
         Example: ``"MRN: 6746781"`` -> ``[Span(5, 12, "ID", "MEDICALRECORD", 0.95, "regex:MEDICALRECORD")]``.
         """
         text = doc.text
+        low = lower_same_length(text)
         out: list[Span] = []
         for t in self.templates:
             check = VALIDATORS[t.validator] if t.validator else None
-            for m in t.regex.finditer(text):
+            subject = low if t.lower else text
+            for m in _matches(t, subject):
                 if check is not None and not check(text, m):
                     continue
                 score = t.score
                 if t.context:
-                    before = text[max(0, m.start() - CONTEXT_WINDOW) : m.start()].lower()
+                    before = low[max(0, m.start() - CONTEXT_WINDOW) : m.start()]
                     hit = any(w in before for w in t.context)
                     if t.require_context and not hit:
                         continue
@@ -219,6 +271,32 @@ class RegexDetector:
                 if s < e:
                     out.append(Span(s, e, t.label, t.subtype, score, f"regex:{t.name}"))
         return out
+
+
+def _matches(t: Template, subject: str) -> Iterator[re.Match[str]]:
+    """``finditer`` semantics with the split-off lead assertion checked per candidate."""
+    if t.lead is None:
+        yield from t.regex.finditer(subject)
+        return
+    search, lead = t.regex.search, t.lead.match
+    pos, n = 0, len(subject)
+    while pos <= n:
+        m = search(subject, pos)
+        if m is None:
+            return
+        if lead(subject, m.start()) is None:
+            pos = m.start() + 1
+            continue
+        yield m
+        pos = m.end() if m.end() > m.start() else m.end() + 1
+
+
+def lower_same_length(text: str) -> str:
+    """``text.lower()`` when that keeps every offset (it does unless rare Unicode expands)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 def _strip(text: str, s: int, e: int) -> tuple[int, int]:

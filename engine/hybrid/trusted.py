@@ -119,24 +119,27 @@ def collect_terms(texts: Sequence[str], spans: Sequence[Sequence[Span]], *, trus
         names_only: across notes, only ``subtypes`` propagate (no template terms).
     """
     counts: Counter[tuple[str, str | None]] = Counter()
-    for text, ss in zip(texts, spans, strict=True):
-        for s in ss:
-            if s.subtype in subtypes:
-                counts[(normalize_term(text[s.start : s.end]), s.subtype)] += 1
-    terms: dict[str, Term] = {}
+    seeds: dict[tuple[str, str | None], tuple[str, Span, bool]] = {}
     for text, ss in zip(texts, spans, strict=True):
         for s in ss:
             surface = text[s.start : s.end]
+            key = (" ".join(surface.lower().split()), s.subtype)
+            counts[key] += 1
             by_template = not names_only and (s.source in trusted_sources or s.source.startswith("coord:"))
-            by_evidence = s.subtype in subtypes and (
-                s.score >= min_score or counts[(normalize_term(surface), s.subtype)] > 1)
-            if not (by_template or by_evidence):
+            if not (by_template or s.subtype in subtypes):
                 continue
-            for t in forms_of(surface, s, allow, min_len):
-                key = normalize_term(t.form)
-                old = terms.get(key)
-                if old is None or (t.score, not t.case_sensitive) > (old.score, not old.case_sensitive):
-                    terms[key] = t
+            old = seeds.get(key)
+            if old is None or (by_template, s.score) > (old[2], old[1].score):
+                seeds[key] = (surface, s, by_template)
+    terms: dict[str, Term] = {}
+    for key, (surface, s, by_template) in seeds.items():
+        if not (by_template or s.score >= min_score or counts[key] > 1):
+            continue
+        for t in forms_of(surface, s, allow, min_len):
+            k = normalize_term(t.form)
+            old_t = terms.get(k)
+            if old_t is None or (t.score, not t.case_sensitive) > (old_t.score, not old_t.case_sensitive):
+                terms[k] = t
     return list(terms.values())
 
 

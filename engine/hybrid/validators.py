@@ -2,7 +2,8 @@
 
 A template names its validator in data (``validator = "date.v1"``); :data:`VALIDATORS` is the one
 table, and an unknown name fails at load time. Each validator sees the whole text and the match so
-it can look at the neighbouring words (``2/6 murmur`` is not a date).
+it can look at the neighbouring words (``2/6 murmur`` is not a date). The match may come from the
+lower-cased text (IGNORECASE templates), so case checks read ``text[m.start():m.end()]``.
 
 Example:
     >>> import re
@@ -127,7 +128,7 @@ def valid_year(text: str, m: re.Match[str]) -> bool:
 
 def valid_month_word(text: str, m: re.Match[str]) -> bool:
     """Reject a lower-case ambiguous month word (``may``, ``mar``) inside a date phrase."""
-    words = _WORD.findall(m.group())
+    words = _WORD.findall(text[m.start() : m.end()])
     for w in words:
         if w.islower() and w in _AMBIGUOUS_MONTHS:
             return False
@@ -138,7 +139,7 @@ def valid_month_phrase(text: str, m: re.Match[str]) -> bool:
     """A month phrase; a bare month word must be capitalised, and May/March need a cue word."""
     if not valid_month_word(text, m):
         return False
-    s = m.group()
+    s = text[m.start() : m.end()]
     if any(c.isdigit() for c in s):
         return True
     word = s.rstrip(".")
@@ -151,7 +152,7 @@ def valid_month_phrase(text: str, m: re.Match[str]) -> bool:
 
 def valid_weekday(text: str, m: re.Match[str]) -> bool:
     """Full weekday names in any case; abbreviations only capitalised (``sat up`` is not a date)."""
-    word = m.group().rstrip(".")
+    word = text[m.start() : m.end()].rstrip(".")
     if word.lower() in _WEEKDAY_FULL:
         return True
     return word[:1].isupper() and (word.istitle() or word.isupper())
