@@ -26,7 +26,7 @@ MEDS = (
     "metoprolol succinate 50 mg daily", "furosemide 40 mg PO qAM", "warfarin 5 mg qd", "insulin glargine 22 units qhs",
     "levothyroxine 88 mcg daily", "omeprazole 20 mg daily", "albuterol MDI 2 puffs q4h prn", "sertraline 100 mg daily",
     "amlodipine 5 mg daily", "gabapentin 300 mg TID", "tamsulosin 0.4 mg qhs", "allopurinol 300 mg daily",
-    "Plavix 75 mg daily", "Eliquis 5 mg BID", "Lasix 20 mg daily", "Coumadin 2.5 mg MWF", "prednisone 10 mg daily",
+    "Plavix 75 mg daily", "Eliquis 5 mg BID", "Lasix 20 mg daily", "Coumadin 2.5 mg qPM", "prednisone 10 mg daily",
     "KCl 20 mEq daily", "Tylenol 1 g q8h prn", "oxycodone 5 mg q6h prn", "Senna 2 tabs qhs", "Colace 100 mg BID",
     "Flomax 0.4 mg daily", "Zofran 4 mg q8h prn nausea", "heparin 5000 units SC TID", "vancomycin 1 g IV q12h",
 )

@@ -19,6 +19,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from training.synth import formats as F
 from training.synth import templates as T
 from training.synth.bases import BaseNote, load_bases, paragraphs, scrub
 from training.synth.builder import NoteBuilder
@@ -43,6 +44,8 @@ def _template_split(tpl: str) -> str:
     return "dev" if zlib.crc32(tpl.encode("utf-8")) % 7 == 0 else "train"
 
 
+_HOLIDAY_WORDS = frozenset({"Christmas", "Thanksgiving", "Easter", "Halloween", "New", "Labor", "Memorial",
+                            "Independence", "Valentine's", "Mother's", "Father's", "Fourth"})
 _WEEKDAY = re.compile(r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?$")
 _MONTH_ONLY = re.compile(r"^[A-Z][a-z]+\.?$")
 
@@ -144,9 +147,12 @@ class Generator:
             if _WEEKDAY.match(text):
                 return persona.fill("DATE") if rng.random() < 0.3 else [(rng.choice(
                     ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")), "DATE")]
-            if _MONTH_ONLY.match(text) or re.fullmatch(r"(?:19|20)\d\d", text):
-                return [(str(persona.ymd[0] - rng.randint(0, 12)), "DATE")] if text[0].isdigit() else \
-                    [(rng.choice(("January", "March", "June", "August", "October", "December", "Feb", "Sept")), "DATE")]
+            if re.fullmatch(r"(?:19|20)\d\d", text):
+                return [(str(persona.ymd[0] - rng.randint(0, 12)), "DATE")]
+            if text.split()[0] in _HOLIDAY_WORDS:
+                return F.date(rng, style="holiday")
+            if _MONTH_ONLY.match(text):
+                return F.date(rng, style="month")
             return persona.fill("DATE")
         if kind == "@DOCTOR":
             d = rng.choice(persona.doctors)

@@ -91,8 +91,9 @@ class Persona:
             sex = sex or rng.choice("MF")
             loc = pools.pick_locale(rng)
             last = pools.pick_last(rng, loc)
-            if rng.random() < 0.05:
-                last = f"{last}-{pools.pick_last(rng)}"
+            if rng.random() < 0.05:  # double-barrelled, sometimes as i2b2 surrogates write it ("Thomas-yosef")
+                other = pools.pick_last(rng)
+                last = f"{last}-{other.lower() if rng.random() < 0.3 else other}"
             mid = pools.pick_first(rng, loc, sex) if rng.random() < 0.25 else ""
             return Name(pools.pick_first(rng, loc, sex), last, mid)
 
@@ -149,6 +150,12 @@ class Persona:
 
     def _f_PATIENT_LAST(self) -> Segs:
         return [(self.patient.last, "PATIENT")]
+
+    def _f_PATIENT_LASTFIRST(self) -> Segs:
+        """Registration-system form: ``VALDEZ,HARLAN J`` or ``Valdez,Harlan``."""
+        p = self.patient
+        s = f"{p.last},{p.first}" + (f" {p.middle[0]}" if p.middle and self.rng.random() < 0.6 else "")
+        return [(s.upper() if self.rng.random() < 0.7 else s, "PATIENT")]
 
     def _f_PATIENT_TITLED(self) -> Segs:
         t = self.rng.choice(("Mr. ", "Mr ") if self.sex == "M" else ("Ms. ", "Mrs. ", "Ms ", "Miss "))

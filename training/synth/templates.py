@@ -157,6 +157,16 @@ CONFUSABLES: tuple[str, ...] = (
     "Cardiac cath showed 70% LAD lesion. Plavix 75 mg daily.",
     "Nexium 40 mg daily. Zofran 4 mg q6h prn.",
     "Chest x-ray negative. EKG with NSR at 78, QTc 440.",
+    "Eye exam: no DR. MS Contin 15 mg PO q12h.",
+    "h/o MS, on Copaxone. ER visit last year for UTI.",
+    "PT/INR 14.2/1.1. PTT 32.",
+    "Pt is DNR/DNI. Code status discussed.",
+    "Admitted to the CCU; transferred to the floor on HD 3.",
+    "Dressing changed at 0800 and 1600. I/O 1200/900.",
+    "Levels: vanc trough 15.2 at 0530.",
+    "Dose: 1 tab PO BID x 7 days, then daily.",
+    "Hgb A1c 8.1% (goal < 7). LDL 112.",
+    "Ambulated 150 ft with walker and PT.",
 )
 
 HEADERS: tuple[str, ...] = (
@@ -170,6 +180,8 @@ HEADERS: tuple[str, ...] = (
     "{PATIENT_FULL}\n{MRN}\n{DATE_FULL}\n",
     "PATIENT: {PATIENT_FULL}   DOB: {DOB}   AGE: {AGE_NUM}\nREFERRING: {DOCTOR}\n",
     "Date: {DATE_FULL}  Time: 14:20\nLocation: {HOSPITAL}\n",
+    "{PATIENT_LASTFIRST}   {MRN}   VISIT DATE: {DATE_FULL}\n\n",
+    "{HOSPITAL} EMERGENCY DEPT VISIT\n{PATIENT_LASTFIRST}  {MRN}  VISIT DATE: {DATE_FULL}\n",
     "Re: {PATIENT_FULL}\nDOB: {DOB}\n\nDear Dr. {DOCTOR_LAST},\n\nThank you for referring {PATIENT_TITLED} for evaluation.\n",
 )
 
