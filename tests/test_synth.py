@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import random
 import re
 from pathlib import Path
@@ -38,8 +37,10 @@ def _write_fixture(root: Path) -> Path:
     mts = root / "mts-dialog" / "Main-Dataset"
     aci.mkdir(parents=True)
     mts.mkdir(parents=True)
-    names = {"train": ["train", "clinicalnlp_taskB_test1", "clinicalnlp_taskC_test2"],
-             "dev": ["valid", "clef_taskC_test3"]}
+    names = {
+        "train": ["train", "clinicalnlp_taskB_test1", "clinicalnlp_taskC_test2"],
+        "dev": ["valid", "clef_taskC_test3"],
+    }
     for files in names.values():
         for f in files:
             with open(aci / f"{f}.csv", "w", newline="") as fh:
@@ -48,19 +49,35 @@ def _write_fixture(root: Path) -> Path:
                 w.writerow(["virtassist", "D1", "", ACI_NOTE])
             with open(aci / f"{f}_metadata.csv", "w", newline="") as fh:
                 w = csv.writer(fh)
-                w.writerow(["encounter_id", "patient_gender", "patient_age", "patient_firstname", "patient_familyname"])
+                w.writerow(
+                    [
+                        "encounter_id",
+                        "patient_gender",
+                        "patient_age",
+                        "patient_firstname",
+                        "patient_familyname",
+                    ]
+                )
                 w.writerow(["D1", "female", "50", "Martha", "Collins"])
-    for f in ["MTS-Dialog-TrainingSet", "MTS-Dialog-TestSet-2-MEDIQA-Sum-2023", "MTS-Dialog-ValidationSet",
-              "MTS-Dialog-TestSet-1-MEDIQA-Chat-2023"]:
+    for f in [
+        "MTS-Dialog-TrainingSet",
+        "MTS-Dialog-TestSet-2-MEDIQA-Sum-2023",
+        "MTS-Dialog-ValidationSet",
+        "MTS-Dialog-TestSet-1-MEDIQA-Chat-2023",
+    ]:
         with open(mts / f"{f}.csv", "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["ID", "section_header", "section_text", "dialogue"])
             for i, (h, t) in enumerate(MTS_SECTIONS):
                 w.writerow([i, h, t, ""])
     (root / "presidio-synth").mkdir()
-    (root / "presidio-synth" / "templates.txt").write_text("\n".join(
-        [f"My name is {{{{person}}}} and I live in {{{{city}}}} ({i})" for i in range(20)]
-        + ["Send it to {{building_number}} {{street_name}}", "My IP is {{ip_address}}"]) + "\n")
+    (root / "presidio-synth" / "templates.txt").write_text(
+        "\n".join(
+            [f"My name is {{{{person}}}} and I live in {{{{city}}}} ({i})" for i in range(20)]
+            + ["Send it to {{building_number}} {{street_name}}", "My IP is {{ip_address}}"]
+        )
+        + "\n"
+    )
     return root
 
 
@@ -117,7 +134,10 @@ def test_base_note_names_are_replaced(train_docs: list[dict]) -> None:
     for d in train_docs:
         for name in ("Martha", "Collins", "Reyes", "Kumar"):
             for m in re.finditer(rf"\b{name}\b", d["text"], re.I):
-                assert any(s["start"] <= m.start() and m.end() <= s["end"] for s in d["spans"]), (d["id"], name)
+                assert any(s["start"] <= m.start() and m.end() <= s["end"] for s in d["spans"]), (
+                    d["id"],
+                    name,
+                )
 
 
 def _name_tokens(docs: list[dict]) -> set[str]:
@@ -125,11 +145,15 @@ def _name_tokens(docs: list[dict]) -> set[str]:
     for d in docs:
         for s in d["spans"]:
             if s["subtype"] in ("PATIENT", "DOCTOR"):
-                out |= {t.casefold() for t in re.split(r"[^\w']+", d["text"][s["start"] : s["end"]]) if len(t) > 2}
+                out |= {
+                    t.casefold() for t in re.split(r"[^\w']+", d["text"][s["start"] : s["end"]]) if len(t) > 2
+                }
     return out
 
 
-def test_dev_names_disjoint_from_train(train_gen: Generator, dev_gen: Generator, dev_docs: list[dict]) -> None:
+def test_dev_names_disjoint_from_train(
+    train_gen: Generator, dev_gen: Generator, dev_docs: list[dict]
+) -> None:
     tp, dp = train_gen.pools, dev_gen.pools
     train_names = {n.casefold() for loc in tp.locales for n in tp.first[loc] + tp.last[loc]}
     dev_names = {n.casefold() for loc in dp.locales for n in dp.first[loc] + dp.last[loc]}
@@ -159,22 +183,36 @@ def test_age_convention_number_only(train_docs: list[dict]) -> None:
     hits = 0
     for d in train_docs:
         for s in d["spans"]:
-            if s["subtype"] == "AGE" and re.match(r"\s?(y\.?o|y/o|-year|yr)", d["text"][s["end"] : s["end"] + 6], re.I):
+            if s["subtype"] == "AGE" and re.match(
+                r"\s?(y\.?o|y/o|-year|yr)", d["text"][s["end"] : s["end"] + 6], re.I
+            ):
                 assert d["text"][s["start"] : s["end"]].isdigit()
                 hits += 1
     assert hits > 20
 
 
 def test_scrub_marks_base_phi() -> None:
-    segs = scrub("Martha Collins is a 50-year-old seen 03/22/2021 by Dr. Reyes. BP 120/80.", "Martha", "Collins")
+    segs = scrub(
+        "Martha Collins is a 50-year-old seen 03/22/2021 by Dr. Reyes. BP 120/80.", "Martha", "Collins"
+    )
     assert [(t, k) for t, k in segs if k] == [
-        ("Martha Collins", "@PATIENT_FULL"), ("50", "@AGE"), ("03/22/2021", "@DATE"), ("Reyes", "@DOCTOR")]
+        ("Martha Collins", "@PATIENT_FULL"),
+        ("50", "@AGE"),
+        ("03/22/2021", "@DATE"),
+        ("Reyes", "@DOCTOR"),
+    ]
 
 
 def test_scrub_multiword_titles_and_mts_placeholders() -> None:
-    segs = scrub("Sees Dr. Mary Jo Allen. Dr. Kumar In clinic. Presents to ABCD General Hospital, per Dr. XYZ.")
+    segs = scrub(
+        "Sees Dr. Mary Jo Allen. Dr. Kumar In clinic. Presents to ABCD General Hospital, per Dr. XYZ."
+    )
     assert [(t, k) for t, k in segs if k] == [
-        ("Mary Jo Allen", "@DOCTOR"), ("Kumar", "@DOCTOR"), ("ABCD General Hospital", "@HOSPITAL"), ("XYZ", "@DOCTOR")]
+        ("Mary Jo Allen", "@DOCTOR"),
+        ("Kumar", "@DOCTOR"),
+        ("ABCD General Hospital", "@HOSPITAL"),
+        ("XYZ", "@DOCTOR"),
+    ]
     assert "".join(t for t, _ in segs).startswith("Sees Dr. Mary Jo Allen. Dr. Kumar In clinic.")
 
 
@@ -200,8 +238,10 @@ def test_builder_rejects_bad_spans() -> None:
 def test_presidio_templates_map_to_placeholders() -> None:
     from training.synth.presidio import to_placeholders
 
-    assert to_placeholders("Hi {{prefix_male}} {{last_name}}, {{building_number}} {{street_name}}") == \
-        "Hi Mr. {PATIENT_LAST}, {STREET}"
+    assert (
+        to_placeholders("Hi {{prefix_male}} {{last_name}}, {{building_number}} {{street_name}}")
+        == "Hi Mr. {PATIENT_LAST}, {STREET}"
+    )
     assert to_placeholders("My IP is {{ip_address}}") is None
 
 
@@ -209,7 +249,12 @@ def test_gazetteer_flags_unlabelled_names_not_eponyms() -> None:
     from training.synth.gazetteer import Gazetteer
 
     g = Gazetteer.cached()
-    assert g.flags("He was seen by Betty Ross in Cheyenne, Wyoming.") == ["Betty", "Ross", "Cheyenne", "Wyoming"]
+    assert g.flags("He was seen by Betty Ross in Cheyenne, Wyoming.") == [
+        "Betty",
+        "Ross",
+        "Cheyenne",
+        "Wyoming",
+    ]
     assert g.flags("Negative Babinski. Foley catheter in place. Parkinson disease.") == []
 
 

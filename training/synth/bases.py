@@ -30,12 +30,25 @@ MTS_FILES = {
 }
 
 MTS_HEADERS = {
-    "GENHX": "HISTORY OF PRESENT ILLNESS", "PASTMEDICALHX": "PAST MEDICAL HISTORY", "FAM/SOCHX": "SOCIAL HISTORY",
-    "PASTSURGICAL": "PAST SURGICAL HISTORY", "ROS": "REVIEW OF SYSTEMS", "CC": "CHIEF COMPLAINT",
-    "MEDICATIONS": "MEDICATIONS", "ALLERGY": "ALLERGIES", "ASSESSMENT": "ASSESSMENT", "PLAN": "PLAN",
-    "EXAM": "PHYSICAL EXAMINATION", "DIAGNOSIS": "DIAGNOSIS", "DISPOSITION": "DISPOSITION",
-    "PROCEDURES": "PROCEDURES", "IMMUNIZATIONS": "IMMUNIZATIONS", "LABS": "LABORATORY DATA",
-    "IMAGING": "IMAGING", "GYNHX": "GYNECOLOGIC HISTORY", "OTHER_HISTORY": "OTHER HISTORY",
+    "GENHX": "HISTORY OF PRESENT ILLNESS",
+    "PASTMEDICALHX": "PAST MEDICAL HISTORY",
+    "FAM/SOCHX": "SOCIAL HISTORY",
+    "PASTSURGICAL": "PAST SURGICAL HISTORY",
+    "ROS": "REVIEW OF SYSTEMS",
+    "CC": "CHIEF COMPLAINT",
+    "MEDICATIONS": "MEDICATIONS",
+    "ALLERGY": "ALLERGIES",
+    "ASSESSMENT": "ASSESSMENT",
+    "PLAN": "PLAN",
+    "EXAM": "PHYSICAL EXAMINATION",
+    "DIAGNOSIS": "DIAGNOSIS",
+    "DISPOSITION": "DISPOSITION",
+    "PROCEDURES": "PROCEDURES",
+    "IMMUNIZATIONS": "IMMUNIZATIONS",
+    "LABS": "LABORATORY DATA",
+    "IMAGING": "IMAGING",
+    "GYNHX": "GYNECOLOGIC HISTORY",
+    "OTHER_HISTORY": "OTHER HISTORY",
     "EDCOURSE": "ED COURSE",
 }
 
@@ -67,44 +80,117 @@ def load_bases(data_dir: Path, split: str) -> list[BaseNote]:
             meta = {r["encounter_id"]: r for r in csv.DictReader(open(aci_dir / f"{name}_metadata.csv"))}
             for r in csv.DictReader(open(aci_dir / f"{name}.csv")):
                 m = meta.get(r["encounter_id"], {})
-                out.append(BaseNote(f"aci:{name}:{r['encounter_id']}", "aci", r["note"].strip(),
-                                    m.get("patient_firstname", "").strip(), m.get("patient_familyname", "").strip(),
-                                    m.get("patient_gender", "").strip(), m.get("patient_age", "").strip()))
+                out.append(
+                    BaseNote(
+                        f"aci:{name}:{r['encounter_id']}",
+                        "aci",
+                        r["note"].strip(),
+                        m.get("patient_firstname", "").strip(),
+                        m.get("patient_familyname", "").strip(),
+                        m.get("patient_gender", "").strip(),
+                        m.get("patient_age", "").strip(),
+                    )
+                )
         for name in MTS_FILES[split]:
             for r in csv.DictReader(open(mts_dir / f"{name}.csv")):
                 text = r["section_text"].strip()
                 if len(text) < 40:
                     continue
-                header = MTS_HEADERS.get(r["section_header"].strip().upper(), r["section_header"].strip().upper())
+                header = MTS_HEADERS.get(
+                    r["section_header"].strip().upper(), r["section_header"].strip().upper()
+                )
                 out.append(BaseNote(f"mts:{name}:{r['ID']}", "mts", f"{header}:\n{text}"))
     except FileNotFoundError as e:
-        raise InputError("E301", f"base data file missing: {e.filename}",
-                         fix="Pass --data-dir pointing at the shared data folder (aci-bench/, mts-dialog/).") from e
+        raise InputError(
+            "E301",
+            f"base data file missing: {e.filename}",
+            fix="Pass --data-dir pointing at the shared data folder (aci-bench/, mts-dialog/).",
+        ) from e
     return out
 
 
-_MONTH = r"(?:January|February|March|April|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+_MONTH = (
+    r"(?:January|February|March|April|June|July|August|September|October|November|December"
+    r"|Jan\.?|Feb\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+)
 _TITLE_NAME = r"[A-Z][a-z]+(?:['\-][A-Z]?[a-z]+)?"
-_STOP_NAMES = frozenset({"The", "This", "He", "She", "They", "It", "We", "And", "In", "On", "At", "Is", "Has",
-                         "Was", "Will", "Of", "For", "To", "With", "As", "Patient", "Pt", "Who", "Baby", "Child",
-                         "Today", "Here", "There", "Next", "Our", "His", "Her", "Mother", "Father", "Son",
-                         "Daughter", "Wife", "Husband", "That", "What", "Which"})
+_STOP_NAMES = frozenset(
+    {
+        "The",
+        "This",
+        "He",
+        "She",
+        "They",
+        "It",
+        "We",
+        "And",
+        "In",
+        "On",
+        "At",
+        "Is",
+        "Has",
+        "Was",
+        "Will",
+        "Of",
+        "For",
+        "To",
+        "With",
+        "As",
+        "Patient",
+        "Pt",
+        "Who",
+        "Baby",
+        "Child",
+        "Today",
+        "Here",
+        "There",
+        "Next",
+        "Our",
+        "His",
+        "Her",
+        "Mother",
+        "Father",
+        "Son",
+        "Daughter",
+        "Wife",
+        "Husband",
+        "That",
+        "What",
+        "Which",
+    }
+)
 
 _PATTERNS: list[tuple[str, str]] = [
     # "Christine Hernandez is a 43-year-old": the metadata name does not always match the note
-    ("INTRO", r"(?<![A-Za-z] )\b(?P<pname>[A-Z][a-z]+(?:\s[A-Z][a-z'\-]+)?)(?=\s+is\s+an?\s+(?:(?:very\s+)?pleasant\s+)?\d)"),
+    (
+        "INTRO",
+        r"(?<![A-Za-z] )\b(?P<pname>[A-Z][a-z]+(?:\s[A-Z][a-z'\-]+)?)"
+        r"(?=\s+is\s+an?\s+(?:(?:very\s+)?pleasant\s+)?\d)",
+    ),
     # MTS-Dialog's own anonymisation placeholders: "ABCD General Hospital", "Dr. XYZ"
-    ("HOSPPLC", r"\b(?P<hosp>(?:ABCD?|XYZ)\s(?:General\s)?(?:Hospital|Medical\sCenter|Clinic|Practice|[Oo]rthopedics))\b"),
-    ("TITLED", rf"\b(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Doctor)\.?\s)(?P<tname>{_TITLE_NAME}(?:\s{_TITLE_NAME}){{0,2}}|ABCD?|XYZ)\b"),
-    ("AGE", r"(?<![\d/.])\b(?P<age>\d{1,3}(?:[-\s]\d/\d|\.\d)?)(?=(?:-|\s)?(?:(?:year|yr|month|week|day)s?(?:-|\s)old|y/o|y\.o\.|yo\b"
-            r"|(?:-|\s)years?\sof\sage))|(?<=\b[Aa]ge\s)(?P<age2>\d{1,3})\b|\b(?:his|her|their|mid|late|early)[\s-](?P<age3>\d0'?s)\b"),
-    ("DATE", rf"\b(?P<date>{_MONTH}(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:19|20)\d\d)?"
-             r"|May\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s(?:19|20)\d\d)?"
-             r"|\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{1,2}/(?:19|20)\d\d|\d{4}-\d\d-\d\d"
-             r"|(?:19|20)\d\d(?!\s*(?:mg|mcg|units|ml|cc|g|kg|IU)\b)"
-             r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?"
-             r"|Christmas(?:\sEve)?|Thanksgiving|Easter|Halloween|New\sYear's(?:\s(?:Day|Eve))?"
-             r"|(?:Labor|Memorial|Independence|Valentine's|Mother's|Father's)\sDay|Fourth\sof\sJuly)\b"),
+    (
+        "HOSPPLC",
+        r"\b(?P<hosp>(?:ABCD?|XYZ)\s(?:General\s)?(?:Hospital|Medical\sCenter|Clinic|Practice|[Oo]rthopedics))\b",
+    ),
+    (
+        "TITLED",
+        rf"\b(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Doctor)\.?\s)(?P<tname>{_TITLE_NAME}(?:\s{_TITLE_NAME}){{0,2}}|ABCD?|XYZ)\b",
+    ),
+    (
+        "AGE",
+        r"(?<![\d/.])\b(?P<age>\d{1,3}(?:[-\s]\d/\d|\.\d)?)(?=(?:-|\s)?(?:(?:year|yr|month|week|day)s?(?:-|\s)old|y/o|y\.o\.|yo\b"
+        r"|(?:-|\s)years?\sof\sage))|(?<=\b[Aa]ge\s)(?P<age2>\d{1,3})\b|\b(?:his|her|their|mid|late|early)[\s-](?P<age3>\d0'?s)\b",
+    ),
+    (
+        "DATE",
+        rf"\b(?P<date>{_MONTH}(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:19|20)\d\d)?"
+        r"|May\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s(?:19|20)\d\d)?"
+        r"|\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{1,2}/(?:19|20)\d\d|\d{4}-\d\d-\d\d"
+        r"|(?:19|20)\d\d(?!\s*(?:mg|mcg|units|ml|cc|g|kg|IU)\b)"
+        r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?"
+        r"|Christmas(?:\sEve)?|Thanksgiving|Easter|Halloween|New\sYear's(?:\s(?:Day|Eve))?"
+        r"|(?:Labor|Memorial|Independence|Valentine's|Mother's|Father's)\sDay|Fourth\sof\sJuly)\b",
+    ),
 ]
 
 

@@ -16,8 +16,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-train", type=int, default=20000, help="number of train documents")
     p.add_argument("--n-dev", type=int, default=1500, help="number of dev documents")
     p.add_argument("--seed", type=int, default=13, help="random seed (output is deterministic by seed)")
-    p.add_argument("--data-dir", type=Path, default=Path("/work/shared/data"),
-                   help="shared data folder with aci-bench/, mts-dialog/, presidio-synth/")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("/work/shared/data"),
+        help="shared data folder with aci-bench/, mts-dialog/, presidio-synth/",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -44,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
         st = corpus_stats(docs)
         st["seconds"] = round(time.perf_counter() - t0, 2)
         stats[split] = st
-        print(f"{split}: {st['documents']} docs, {st['spans']} spans, {st['chars']} chars in {st['seconds']} s")
+        print(
+            f"{split}: {st['documents']} docs, {st['spans']} spans, {st['chars']} chars in {st['seconds']} s"
+        )
     (out / "stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}/train.jsonl, dev.jsonl, stats.json")
     return 0

@@ -21,15 +21,38 @@ import string
 Seg = tuple[str, "str | None"]
 Segs = list[Seg]
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 MON3 = tuple(m[:3] for m in MONTHS)
 MON_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 WEEKDAY_SHORT = ("Mon", "Tue", "Tues", "Wed", "Thu", "Thurs", "Fri", "Sat", "Sun")
 WEEKDAY_LETTERS = ("MWF", "MWFS", "T-Th-Sa", "TTh", "M/W/F", "Tu/Th/Sa", "MTWThF", "TThS", "M-W-F")
-HOLIDAYS = ("Christmas", "Thanksgiving", "Easter", "New Year's Day", "Memorial Day", "Labor Day",
-            "Independence Day", "Christmas Eve", "New Year's Eve", "Halloween", "Valentine's Day")
+HOLIDAYS = (
+    "Christmas",
+    "Thanksgiving",
+    "Easter",
+    "New Year's Day",
+    "Memorial Day",
+    "Labor Day",
+    "Independence Day",
+    "Christmas Eve",
+    "New Year's Eve",
+    "Halloween",
+    "Valentine's Day",
+)
 
 
 def _ord(n: int) -> str:
@@ -40,7 +63,13 @@ def _ord(n: int) -> str:
 def random_ymd(rng: random.Random) -> tuple[int, int, int]:
     """A random date; years mix real ranges with the i2b2 surrogate range (2060-2100)."""
     r = rng.random()
-    y = rng.randint(2060, 2100) if r < 0.3 else rng.randint(1995, 2030) if r < 0.8 else rng.randint(1925, 1994)
+    y = (
+        rng.randint(2060, 2100)
+        if r < 0.3
+        else rng.randint(1995, 2030)
+        if r < 0.8
+        else rng.randint(1925, 1994)
+    )
     return y, rng.randint(1, 12), rng.randint(1, 28)
 
 
@@ -97,11 +126,38 @@ def date(rng: random.Random, ymd: tuple[int, int, int] | None = None, style: str
 
 
 DATE_STYLES: dict[str, float] = {
-    "mdy_slash": 10, "mdy_slash_short": 8, "mdy_slash_yy": 5, "mdy_slash_0yy": 2, "md_slash": 8,
-    "md_slash0": 2, "iso": 5, "mdy_dash": 2, "mdy_dash_yy": 1, "dmy_mon": 3, "dmy_mon2": 1, "dmy_space": 1,
-    "mon_d_y": 5, "mon3_d_y": 2, "mon_d": 3, "mon_ord": 1, "ord_of_mon": 0.5, "mon_y": 2, "mon3_y": 1.5,
-    "mon3_y_space": 1, "m_y": 2, "m_yy": 1, "year": 6, "apos_yy": 1, "decade": 0.7, "month": 2,
-    "weekday": 3, "weekday_letters": 1, "dotted": 0.5, "compact": 0.5, "holiday": 0.7, "season_year": 0.5,
+    "mdy_slash": 10,
+    "mdy_slash_short": 8,
+    "mdy_slash_yy": 5,
+    "mdy_slash_0yy": 2,
+    "md_slash": 8,
+    "md_slash0": 2,
+    "iso": 5,
+    "mdy_dash": 2,
+    "mdy_dash_yy": 1,
+    "dmy_mon": 3,
+    "dmy_mon2": 1,
+    "dmy_space": 1,
+    "mon_d_y": 5,
+    "mon3_d_y": 2,
+    "mon_d": 3,
+    "mon_ord": 1,
+    "ord_of_mon": 0.5,
+    "mon_y": 2,
+    "mon3_y": 1.5,
+    "mon3_y_space": 1,
+    "m_y": 2,
+    "m_yy": 1,
+    "year": 6,
+    "apos_yy": 1,
+    "decade": 0.7,
+    "month": 2,
+    "weekday": 3,
+    "weekday_letters": 1,
+    "dotted": 0.5,
+    "compact": 0.5,
+    "holiday": 0.7,
+    "season_year": 0.5,
 }
 
 
@@ -109,8 +165,21 @@ DATE_STYLES: dict[str, float] = {
 AGE_STYLES_WITH_SEX = frozenset({"yoM", "y/o", "mf"})
 
 AGE_STYLES: dict[str, float] = {
-    "year_old_hyphen": 10, "year_old": 4, "yo": 5, "y.o.": 4, "yoM": 3, "y/o": 3, "yr_old": 2, "age_n": 4,
-    "aged": 2, "years_of_age": 2, "ymonths": 0.7, "decade": 1, "bare": 2, "mf": 2, "month_old": 0.5,
+    "year_old_hyphen": 10,
+    "year_old": 4,
+    "yo": 5,
+    "y.o.": 4,
+    "yoM": 3,
+    "y/o": 3,
+    "yr_old": 2,
+    "age_n": 4,
+    "aged": 2,
+    "years_of_age": 2,
+    "ymonths": 0.7,
+    "decade": 1,
+    "bare": 2,
+    "mf": 2,
+    "month_old": 0.5,
 }
 
 
@@ -230,7 +299,10 @@ def id_value(rng: random.Random, subtype: str) -> str:
         opts = (
             lambda: f"{_letters(rng, 3)}{_digits(rng, 9)}",
             lambda: _digits(rng, rng.randint(9, 12)),
-            lambda: f"{_digits(rng, 1)}{_letters(rng, 2)}{_digits(rng, 1)}-{_letters(rng, 2)}{_digits(rng, 1)}-{_letters(rng, 2)}{_digits(rng, 2)}",
+            lambda: (
+                f"{_digits(rng, 1)}{_letters(rng, 2)}{_digits(rng, 1)}-"
+                f"{_letters(rng, 2)}{_digits(rng, 1)}-{_letters(rng, 2)}{_digits(rng, 2)}"
+            ),
             lambda: f"{_letters(rng, 1)}{_digits(rng, 8)}{rng.choice(('', '01', '-02'))}",
             lambda: f"{_digits(rng, 3)}-{_digits(rng, 2)}-{_digits(rng, 4)}{rng.choice('ABCD')}",
         )
@@ -238,7 +310,9 @@ def id_value(rng: random.Random, subtype: str) -> str:
     if subtype == "DEVICE":
         opts = (
             lambda: f"{_letters(rng, 3)}{_digits(rng, 6)}{rng.choice(('', 'H', 'S', 'R'))}",
-            lambda: f"{_digits(rng, 2)}{_letters(rng, 2)}-{_digits(rng, 4)}-{rng.choice(string.ascii_uppercase)}",
+            lambda: (
+                f"{_digits(rng, 2)}{_letters(rng, 2)}-{_digits(rng, 4)}-{rng.choice(string.ascii_uppercase)}"
+            ),
             lambda: f"SN{_digits(rng, rng.randint(6, 10))}",
             lambda: f"{_letters(rng, 1)}{_digits(rng, 3)}{_letters(rng, 2)}{_digits(rng, 3)}",
             lambda: _digits(rng, rng.randint(7, 11)),
@@ -248,7 +322,7 @@ def id_value(rng: random.Random, subtype: str) -> str:
         opts = (
             lambda: f"{_digits(rng, 2)}-{_letters(rng, 1)}{_digits(rng, 1)}",
             lambda: f"{_letters(rng, 2)}{_digits(rng, 2)}-{_digits(rng, 5)}",
-            lambda: f"{_letters(rng, 1)}{_digits(rng, 2)}-{_digits(rng, 4, )}{rng.choice(('', '-A', '-B1'))}",
+            lambda: f"{_letters(rng, 1)}{_digits(rng, 2)}-{_digits(rng, 4)}{rng.choice(('', '-A', '-B1'))}",
             lambda: f"{_letters(rng, 3)}-{_digits(rng, 6)}",
         )
         return rng.choice(opts)()

@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass
 
 #: Capitalised words that are names in the libraries but ordinary in clinical prose.
-ALLOW = frozenset("""
+ALLOW = frozenset(
+    """
 May Will Mark Grant Bill Art Rose Dawn Hope Faith Joy Bell Graves Hunter Christian General Mercy Young
 Brown White Black Green Gray Grey Long Short King Price Love Cook Baker Bishop Chase Cash Guy Ray Sage
 Case Cole Lane Page Rich Summer Winter Spring Frank Lee Ward Wood Woods Hill Hall Field Fields Rush
@@ -40,7 +41,8 @@ Christmas Easter Thanksgiving Mom Dad God Jesus Lord Tylenol's Chief Doctor Nurs
 Jack Cain Major Minor Charge Moss Amber Crystal Ruby Jade Pearl Ivy Holly Lily Daisy Iris Violet Olive
 Hoffman Hoffman's Weber Hawkins Kennedy Camila French Enterprise Neer Cross Shield Blue
 Sunny Chance Sterling Lincoln Jordan Austin Dallas Houston Phoenix Denver Camden Orlando
-""".split())
+""".split()
+)
 _PLACEHOLDERS = re.compile(r"\b(?:ABCD?|XYZ)\b")  # MTS-Dialog's own anonymisation marks
 _CAP = re.compile(r"\b[A-Z][a-z]{2,}(?:'s)?\b")
 _SENT_START = re.compile(r"(?:^|[.!?:;\n•\-\"(]\s*)$")

@@ -34,18 +34,50 @@ GENERATOR_VERSION = "synth-1.0.0"
 DEFAULT_DATA_DIR = Path("/work/shared/data")
 
 #: Chart order of section headers when several MTS-Dialog sections are stitched into one note.
-SECTION_ORDER = ("CHIEF COMPLAINT", "HISTORY OF PRESENT ILLNESS", "PAST MEDICAL HISTORY", "PAST SURGICAL HISTORY",
-                 "MEDICATIONS", "ALLERGIES", "SOCIAL HISTORY", "GYNECOLOGIC HISTORY", "OTHER HISTORY", "IMMUNIZATIONS",
-                 "REVIEW OF SYSTEMS", "PHYSICAL EXAMINATION", "LABORATORY DATA", "IMAGING", "PROCEDURES",
-                 "ED COURSE", "DIAGNOSIS", "ASSESSMENT", "PLAN", "DISPOSITION")
+SECTION_ORDER = (
+    "CHIEF COMPLAINT",
+    "HISTORY OF PRESENT ILLNESS",
+    "PAST MEDICAL HISTORY",
+    "PAST SURGICAL HISTORY",
+    "MEDICATIONS",
+    "ALLERGIES",
+    "SOCIAL HISTORY",
+    "GYNECOLOGIC HISTORY",
+    "OTHER HISTORY",
+    "IMMUNIZATIONS",
+    "REVIEW OF SYSTEMS",
+    "PHYSICAL EXAMINATION",
+    "LABORATORY DATA",
+    "IMAGING",
+    "PROCEDURES",
+    "ED COURSE",
+    "DIAGNOSIS",
+    "ASSESSMENT",
+    "PLAN",
+    "DISPOSITION",
+)
 
 
 def _template_split(tpl: str) -> str:
     return "dev" if zlib.crc32(tpl.encode("utf-8")) % 7 == 0 else "train"
 
 
-_HOLIDAY_WORDS = frozenset({"Christmas", "Thanksgiving", "Easter", "Halloween", "New", "Labor", "Memorial",
-                            "Independence", "Valentine's", "Mother's", "Father's", "Fourth"})
+_HOLIDAY_WORDS = frozenset(
+    {
+        "Christmas",
+        "Thanksgiving",
+        "Easter",
+        "Halloween",
+        "New",
+        "Labor",
+        "Memorial",
+        "Independence",
+        "Valentine's",
+        "Mother's",
+        "Father's",
+        "Fourth",
+    }
+)
 _WEEKDAY = re.compile(r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?$")
 _MONTH_ONLY = re.compile(r"^[A-Z][a-z]+\.?$")
 
@@ -61,7 +93,9 @@ class Chunked:
 class Generator:
     """Makes the documents of one split."""
 
-    def __init__(self, split: str, seed: int, pools: Pools, bases: list[Chunked], presidio: list[str]) -> None:
+    def __init__(
+        self, split: str, seed: int, pools: Pools, bases: list[Chunked], presidio: list[str]
+    ) -> None:
         self.split, self.seed, self.pools, self.bases, self.presidio = split, seed, pools, bases, presidio
         self.mts = [b for b in bases if b.note.source == "mts"] or bases
         self.clean_paras = [p for b in bases for p in b.paras if all(k is None for _, k in p)]
@@ -78,11 +112,16 @@ class Generator:
         for b in load_bases(data_dir, split):
             paras = [scrub(p, b.first, b.last) for p in paragraphs(b.text)]
             # drop paragraphs that still name someone or somewhere we could not label
-            paras = [p for p in paras if not gaz.flags("".join(t if k is None else "X" * len(t) for t, k in p))]
+            paras = [
+                p for p in paras if not gaz.flags("".join(t if k is None else "X" * len(t) for t, k in p))
+            ]
             if paras:
                 chunked.append(Chunked(b, paras))
-        presidio = [t for t in load_presidio_templates(data_dir, split)
-                    if not gaz.flags(t) and all(k is None for _, k in scrub(t))]
+        presidio = [
+            t
+            for t in load_presidio_templates(data_dir, split)
+            if not gaz.flags(t) and all(k is None for _, k in scrub(t))
+        ]
         return cls(split, seed, pools, chunked, presidio)
 
     # ------------------------------------------------------------------ one document
@@ -145,8 +184,18 @@ class Generator:
             return [(str(rng.randint(2, 9)) + "0" + rng.choice(("'s", "s")), "AGE")]
         if kind == "@DATE":
             if _WEEKDAY.match(text):
-                return persona.fill("DATE") if rng.random() < 0.3 else [(rng.choice(
-                    ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")), "DATE")]
+                return (
+                    persona.fill("DATE")
+                    if rng.random() < 0.3
+                    else [
+                        (
+                            rng.choice(
+                                ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+                            ),
+                            "DATE",
+                        )
+                    ]
+                )
             if re.fullmatch(r"(?:19|20)\d\d", text):
                 return [(str(persona.ymd[0] - rng.randint(0, 12)), "DATE")]
             if text.split()[0] in _HOLIDAY_WORDS:
@@ -269,7 +318,9 @@ class Generator:
         return "clean"
 
 
-def generate_split(split: str, n: int, seed: int, data_dir: Path = DEFAULT_DATA_DIR) -> list[dict[str, object]]:
+def generate_split(
+    split: str, n: int, seed: int, data_dir: Path = DEFAULT_DATA_DIR
+) -> list[dict[str, object]]:
     """Generate ``n`` documents of ``split``."""
     gen = Generator.load(split, seed, data_dir)
     return [gen.document(i) for i in range(n)]
@@ -291,9 +342,16 @@ def corpus_stats(docs: list[dict[str, object]]) -> dict[str, object]:
         per.update(s["subtype"] for s in spans)  # type: ignore[union-attr, index]
         styles[d["meta"]["style"]] += 1  # type: ignore[index]
         cases[d["meta"]["case"]] += 1  # type: ignore[index]
-    return {"documents": len(docs), "chars": chars, "mean_chars": round(chars / max(1, len(docs)), 1),
-            "spans": sum(per.values()), "spans_per_subtype": dict(sorted(per.items())),
-            "styles": dict(sorted(styles.items())), "cases": dict(sorted(cases.items())), "no_phi_documents": empty}
+    return {
+        "documents": len(docs),
+        "chars": chars,
+        "mean_chars": round(chars / max(1, len(docs)), 1),
+        "spans": sum(per.values()),
+        "spans_per_subtype": dict(sorted(per.items())),
+        "styles": dict(sorted(styles.items())),
+        "cases": dict(sorted(cases.items())),
+        "no_phi_documents": empty,
+    }
 
 
 def write_jsonl(docs: list[dict[str, object]], path: Path) -> None:

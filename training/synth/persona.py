@@ -91,7 +91,9 @@ class Persona:
             sex = sex or rng.choice("MF")
             loc = pools.pick_locale(rng)
             last = pools.pick_last(rng, loc)
-            if rng.random() < 0.05:  # double-barrelled, sometimes as i2b2 surrogates write it ("Thomas-yosef")
+            if (
+                rng.random() < 0.05
+            ):  # double-barrelled, sometimes as i2b2 surrogates write it ("Thomas-yosef")
                 other = pools.pick_last(rng)
                 last = f"{last}-{other.lower() if rng.random() < 0.3 else other}"
             mid = pools.pick_first(rng, loc, sex) if rng.random() < 0.25 else ""
@@ -104,9 +106,21 @@ class Persona:
             age = rng.randint(90, 104)
         num = rng.randint(1, 9999) if rng.random() < 0.8 else rng.randint(10000, 99999)
         street = f"{num} {rng.choice(pools.streets)}"
-        return cls(pools, rng, name(sex), sex, age, [name() for _ in range(3)], [name() for _ in range(2)],
-                   pools.pick_hospital(rng), rng.choice(pools.us_cities if rng.random() < 0.8 else pools.cities),
-                   rng.choice(pools.states), street, F.id_value(rng, "ZIP"), _visit_ymd(rng))
+        return cls(
+            pools,
+            rng,
+            name(sex),
+            sex,
+            age,
+            [name() for _ in range(3)],
+            [name() for _ in range(2)],
+            pools.pick_hospital(rng),
+            rng.choice(pools.us_cities if rng.random() < 0.8 else pools.cities),
+            rng.choice(pools.states),
+            street,
+            F.id_value(rng, "ZIP"),
+            _visit_ymd(rng),
+        )
 
     # ------------------------------------------------------------------ fillers
     def fill(self, kind: str) -> Segs:
@@ -115,8 +129,15 @@ class Persona:
         fn = getattr(self, "_f_" + kind.replace("-", "_"), None)
         if fn is not None:
             return fn()
-        simple = {"MRN": "MEDICALRECORD", "HEALTHPLAN": "HEALTHPLAN", "DEVICE": "DEVICE", "BIOID": "BIOID",
-                  "IDNUM": "IDNUM", "ZIP": "ZIP", "USERNAME": "USERNAME"}
+        simple = {
+            "MRN": "MEDICALRECORD",
+            "HEALTHPLAN": "HEALTHPLAN",
+            "DEVICE": "DEVICE",
+            "BIOID": "BIOID",
+            "IDNUM": "IDNUM",
+            "ZIP": "ZIP",
+            "USERNAME": "USERNAME",
+        }
         if kind in simple:
             st = simple[kind]
             if kind == "ZIP":
@@ -185,9 +206,16 @@ class Persona:
 
     def _f_DOCTOR_INITIALS(self) -> Segs:
         a, b = self.doctors[0], self.doctors[1]
-        segs: Segs = [(F.initials(a.first, a.last), "DOCTOR"), ("/", None), (F.initials(b.first, b.last), "DOCTOR")]
+        segs: Segs = [
+            (F.initials(a.first, a.last), "DOCTOR"),
+            ("/", None),
+            (F.initials(b.first, b.last), "DOCTOR"),
+        ]
         if self.rng.random() < 0.6:
-            segs += [("/", None), (self.rng.choice((b.last.lower(), F.id_value(self.rng, "USERNAME"))), "USERNAME")]
+            segs += [
+                ("/", None),
+                (self.rng.choice((b.last.lower(), F.id_value(self.rng, "USERNAME"))), "USERNAME"),
+            ]
         return segs
 
     def _f_HOSPITAL(self) -> Segs:
@@ -209,21 +237,40 @@ class Persona:
     def _f_STREET(self) -> Segs:
         s = self.street
         if self.rng.random() < 0.15:
-            s += self.rng.choice((" Apt ", " Apt. ", " #", " Unit ", " Suite ")) + str(self.rng.randint(1, 999))
+            s += self.rng.choice((" Apt ", " Apt. ", " #", " Unit ", " Suite ")) + str(
+                self.rng.randint(1, 999)
+            )
         return [(s, "STREET")]
 
     def _f_ADDRESS(self) -> Segs:
         rng = self.rng
         sep = rng.choice((", ", "\n", " "))
-        return self._f_STREET() + [(sep, None)] + self._f_CITY() + [(", " if rng.random() < 0.8 else " ", None)] + \
-            self._f_STATE() + [(" ", None), (self.zip, "ZIP")]
+        return (
+            self._f_STREET()
+            + [(sep, None)]
+            + self._f_CITY()
+            + [(", " if rng.random() < 0.8 else " ", None)]
+            + self._f_STATE()
+            + [(" ", None), (self.zip, "ZIP")]
+        )
 
     def _f_AGE(self) -> Segs:
         return F.age(self.rng, self.age, sex=self.sex)
 
     def _f_AGE_SEX(self) -> Segs:
         """Age and sex together without repeating the sex: "66 y/o man", "72-year-old female", "45F"."""
-        styles = ("year_old_hyphen", "year_old", "yo", "y.o.", "yoM", "y/o", "yr_old", "mf", "ymonths", "bare")
+        styles = (
+            "year_old_hyphen",
+            "year_old",
+            "yo",
+            "y.o.",
+            "yoM",
+            "y/o",
+            "yr_old",
+            "mf",
+            "ymonths",
+            "bare",
+        )
         st = self.rng.choices(styles, [F.AGE_STYLES[x] for x in styles])[0]
         segs = F.age(self.rng, self.age, style=st, sex=self.sex)
         if st in F.AGE_STYLES_WITH_SEX:
@@ -259,8 +306,14 @@ class Persona:
     def _f_EMAIL(self) -> Segs:
         rng = self.rng
         n = rng.choice([self.patient] + self.doctors)
-        user = rng.choice((f"{n.first}.{n.last}", f"{n.first[0]}{n.last}", f"{n.last}{rng.randint(1, 99)}",
-                           f"{n.first}_{n.last[0]}"))
+        user = rng.choice(
+            (
+                f"{n.first}.{n.last}",
+                f"{n.first[0]}{n.last}",
+                f"{n.last}{rng.randint(1, 99)}",
+                f"{n.first}_{n.last[0]}",
+            )
+        )
         user = F.ascii_user(user)
         if rng.random() < 0.6:
             dom = rng.choice(self.pools.domains)
@@ -271,14 +324,18 @@ class Persona:
     def _domain(self) -> str:
         rng = self.rng
         full, short, acr = self.hospital
-        base = rng.choice((acr.lower(), F.ascii_user(short).lower(), F.ascii_user(full).lower().replace(".", "")[:24]))
+        base = rng.choice(
+            (acr.lower(), F.ascii_user(short).lower(), F.ascii_user(full).lower().replace(".", "")[:24])
+        )
         return f"{base}.{rng.choice(('org', 'com', 'edu', 'net', 'health'))}"
 
     def _f_URL(self) -> Segs:
         rng = self.rng
         dom = self._domain()
         pre = rng.choice(("www.", "http://www.", "https://", "https://www.", ""))
-        path = rng.choice(("", "", "/portal", "/patients", "/mychart/login", f"/appt?id={rng.randint(1000, 99999)}"))
+        path = rng.choice(
+            ("", "", "/portal", "/patients", "/mychart/login", f"/appt?id={rng.randint(1000, 99999)}")
+        )
         return [(f"{pre}{dom}{path}", "URL")]
 
     def _f_SEXWORD(self) -> Segs:

@@ -171,7 +171,8 @@ CONFUSABLES: tuple[str, ...] = (
 
 HEADERS: tuple[str, ...] = (
     "Patient: {PATIENT_FULL}\nMRN: {MRN}\nDOB: {DOB}\nDate of service: {DATE_FULL}\nProvider: {DOCTOR}\n",
-    "{HOSPITAL}\n{ADDRESS}\nPhone {PHONE}  Fax {FAX}\n\nPATIENT NAME: {PATIENT_FULL}\nMEDICAL RECORD #: {MRN}\n",
+    "{HOSPITAL}\n{ADDRESS}\nPhone {PHONE}  Fax {FAX}\n\n"
+    "PATIENT NAME: {PATIENT_FULL}\nMEDICAL RECORD #: {MRN}\n",
     "Record date: {DATE_FULL}\n",
     "NAME: {PATIENT_FULL}    UNIT NO: {MRN}\nDATE: {DATE_FULL}    ATTENDING: {DOCTOR}\n",
     "{PATIENT_FULL} ({AGE_NUM} {SEX1}) MRN {MRN}\nVisit date: {DATE_FULL}\n",
@@ -182,7 +183,8 @@ HEADERS: tuple[str, ...] = (
     "Date: {DATE_FULL}  Time: 14:20\nLocation: {HOSPITAL}\n",
     "{PATIENT_LASTFIRST}   {MRN}   VISIT DATE: {DATE_FULL}\n\n",
     "{HOSPITAL} EMERGENCY DEPT VISIT\n{PATIENT_LASTFIRST}  {MRN}  VISIT DATE: {DATE_FULL}\n",
-    "Re: {PATIENT_FULL}\nDOB: {DOB}\n\nDear Dr. {DOCTOR_LAST},\n\nThank you for referring {PATIENT_TITLED} for evaluation.\n",
+    "Re: {PATIENT_FULL}\nDOB: {DOB}\n\nDear Dr. {DOCTOR_LAST},\n\n"
+    "Thank you for referring {PATIENT_TITLED} for evaluation.\n",
 )
 
 DISCHARGE_HEADER = (
