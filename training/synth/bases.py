@@ -174,7 +174,8 @@ _PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "TITLED",
-        rf"\b(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Doctor)\.?\s)(?P<tname>{_TITLE_NAME}(?:\s{_TITLE_NAME}){{0,2}}|ABCD?|XYZ)\b",
+        rf"\b(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Doctor)\.?\s)"
+        rf"(?P<tname>{_TITLE_NAME}(?:\s{_TITLE_NAME}){{0,2}}|(?:ABCD?|XYZ)(?:\s{_TITLE_NAME})?|X(?=[\s,.]))\b",
     ),
     (
         "AGE",
