@@ -26,6 +26,7 @@ def _found(det: object, text: str) -> list[tuple[str, str | None]]:
 LIST_CASES = [
     ("Moved from Ohio last year", [("Ohio", "STATE")]),
     ("lives in New York with", [("New York", "STATE")]),
+    ("Cleveland, Ohio 44106", [("Ohio", "STATE"), ("44106", "ZIP")]),
     ("born in Brazil", [("Brazil", "COUNTRY")]),
     ("returned from the United States", [("United States", "COUNTRY")]),
     ("works as a cashier", [("cashier", "PROFESSION")]),

@@ -65,6 +65,7 @@ POSITIVE = [
     ("Accession #: AB12345", [("AB12345", "IDNUM")]),
     ("Boston, MA 02114", [("Boston", "CITY"), ("MA", "STATE"), ("02114", "ZIP")]),
     ("zip 02114-1234", [("02114-1234", "ZIP")]),
+    ("Zip: 44106", [("44106", "ZIP")]),
     ("username: jdoe12", [("jdoe12", "USERNAME")]),
     ("serial #: PX-20391", [("PX-20391", "DEVICE")]),
     ("Member ID: XYZ123456", [("XYZ123456", "HEALTHPLAN")]),
@@ -123,3 +124,40 @@ def test_pathological_input_is_fast(detector: RegexDetector, blob: str) -> None:
     t0 = time.perf_counter()
     detector.detect(Document("p", blob))
     assert time.perf_counter() - t0 < 1.0
+
+
+def test_registry_and_template_names_snapshot() -> None:
+    from engine.hybrid import HYBRID_DETECTORS, get_detector
+
+    assert {k: v.name for k, v in HYBRID_DETECTORS.items()} == {k: k for k in HYBRID_DETECTORS}
+    with pytest.raises(ConfigError, match="E440"):
+        get_detector("regex.v0")
+    # Golden list: renaming or dropping a template breaks users' disabled_templates settings.
+    assert sorted(t.name for t in load_templates()) == sorted(TEMPLATE_NAMES)
+
+
+TEMPLATE_NAMES = [
+    "ACCOUNT", "AGE_CONTEXT", "AGE_DECADE", "AGE_MONTHS_OLD", "AGE_YM", "AGE_YO", "CITY_STATE_ZIP", "DATE_DECADE",
+    "DATE_DMY_TEXT", "DATE_HOLIDAY", "DATE_ISO", "DATE_MD", "DATE_MDY", "DATE_MDY_DASH", "DATE_MDY_DOT",
+    "DATE_MDY_TEXT", "DATE_MY", "DATE_SEASON_YEAR", "DATE_WEEKDAY", "DATE_YEAR_APOS", "DATE_YEAR_CONTEXT",
+    "DATE_YEAR_RANGE", "DEVICE", "EMAIL", "FAX", "HEALTHPLAN", "IDNUM_ALNUM", "IDNUM_CONTEXT", "IDNUM_LONG",
+    "IPADDR", "LICENSE", "MEDICALRECORD", "PHONE", "PHONE_7", "PHONE_PAGER", "SSN", "SSN_CONTEXT",
+    "STATE_CODE_CITY", "STATE_CODE_ZIP", "URL", "USERNAME", "VIN", "ZIP9", "ZIP_CONTEXT", "ZIP_STATE",
+]
+
+
+@pytest.mark.parametrize(("text", "expected_score"), [("MRN 1234567", 0.95), ("number 1234567", 0.65),
+                                                      ("weight 1234567", 0.6)])
+def test_context_words_boost_score(detector: RegexDetector, text: str, expected_score: float) -> None:
+    spans = resolve(text, detector.detect(Document("c", text)))
+    assert len(spans) == 1
+    assert spans[0].score == pytest.approx(expected_score)
+
+
+def test_ignorecase_template_must_be_lower_case(tmp_path: object) -> None:
+    import pathlib
+
+    d = pathlib.Path(str(tmp_path))
+    (d / "x.toml").write_text("[[template]]\nname='X'\nsubtype='DATE'\npattern='MRN'\nflags=['IGNORECASE']\n")
+    with pytest.raises(ConfigError, match="E409"):
+        load_templates(d)

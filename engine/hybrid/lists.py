@@ -25,6 +25,7 @@ from engine.types import Document, Span
 
 LIST_DIR = Path(__file__).parent / "data" / "lists"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’&-]*")
+_ZIP_AFTER = re.compile(r"[ ,]{1,3}([0-9]{5}(?:-[0-9]{4})?)(?![0-9-])")
 _MAX_GAP = 2  # characters of whitespace allowed between the words of one term
 
 
@@ -148,6 +149,10 @@ class ListDetector:
                 out.append(Span(s, hit_end, label_and_subtype(hit.subtype)[0], hit.subtype, hit.score,
                                 f"{self._source_prefix}:{hit.name}"))
                 blocked = hit_end
+                if hit.subtype == "STATE":  # "Ohio 44106": a ZIP right after a state name
+                    z = _ZIP_AFTER.match(text, hit_end)
+                    if z is not None:
+                        out.append(Span(z.start(1), z.end(1), "LOCATION", "ZIP", 0.85, f"{self._source_prefix}:ZIP"))
         return out
 
 

@@ -3,7 +3,8 @@
 A template is a TOML table (``data/templates/*.toml``): ``name``, ``subtype``, ``pattern`` (shared
 sub-patterns from ``_vars.toml`` spliced in as ``%NAME%``), ``score``, ``flags`` by name, an optional
 ``validator`` name, optional ``context`` words that must (``require_context``) or may (score boost)
-appear just before the match, and ``trusted`` for templates reliable enough to propagate. A group
+appear just before the match, ``requires`` (literals without which the pattern cannot match: a cheap
+gate) and ``trusted`` for templates reliable enough to propagate. A group
 named ``value`` (or ``value2``, ...) marks the part to annotate: ``"MRN: 6746781"`` -> ``6746781``.
 
 Speed: ``IGNORECASE`` templates are written in lower case and run, without the flag, on the
@@ -56,6 +57,7 @@ class Template:
     trusted: bool = False
     lower: bool = False
     lead: re.Pattern[str] | None = None
+    requires: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -208,6 +210,7 @@ def load_templates(directory: str | Path = TEMPLATE_DIR, disabled: Iterable[str]
                 regex=re.compile(rest, regex.flags) if lead else regex,
                 lower="IGNORECASE" in t.get("flags", []),
                 lead=re.compile(lead) if lead else None,
+                requires=tuple(r.lower() for r in t.get("requires", [])),
                 score=float(t.get("score", 0.8)),
                 validator=validator,
                 context=tuple(w.lower() for w in t.get("context", [])),
@@ -255,6 +258,8 @@ class RegexDetector:
         for t in self.templates:
             check = VALIDATORS[t.validator] if t.validator else None
             subject = low if t.lower else text
+            if t.requires and not any(r in low for r in t.requires):
+                continue  # a cheap whole-text gate: the pattern cannot match without these literals
             for m in _matches(t, subject):
                 if check is not None and not check(text, m):
                     continue
