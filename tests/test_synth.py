@@ -112,9 +112,10 @@ def test_deterministic_by_seed(train_gen: Generator, train_docs: list[dict], dat
     assert [other.document(i)["text"] for i in range(5)] != [d["text"] for d in train_docs[:5]]
 
 
-def test_every_subtype_present(train_docs: list[dict]) -> None:
-    seen = {s["subtype"] for d in train_docs for s in d["spans"]}
-    assert set(MODEL_SUBTYPES) <= seen, set(MODEL_SUBTYPES) - seen
+def test_every_subtype_present(train_docs: list[dict], dev_docs: list[dict]) -> None:
+    for docs in (train_docs, dev_docs):
+        seen = {s["subtype"] for d in docs for s in d["spans"]}
+        assert set(MODEL_SUBTYPES) <= seen, set(MODEL_SUBTYPES) - seen
 
 
 def test_spans_consistent_and_disjoint(train_docs: list[dict], dev_docs: list[dict]) -> None:

@@ -100,8 +100,9 @@ class Generator:
         self.mts = [b for b in bases if b.note.source == "mts"] or bases
         self.clean_paras = [p for b in bases for p in b.paras if all(k is None for _, k in p)]
         # one own template in seven is dev-only, so dev also sees sentence frames train never saw
-        self.sentences = [t for t in T.SENTENCES if _template_split(t) == split]
-        self.queries = [t for t in T.QUERIES if _template_split(t) == split]
+        # (dev keeps the shared frames too, so that it still holds every subtype)
+        self.sentences = [t for t in T.SENTENCES if split == "dev" or _template_split(t) == "train"]
+        self.queries = [t for t in T.QUERIES if split == "dev" or _template_split(t) == "train"]
 
     @classmethod
     def load(cls, split: str, seed: int = 13, data_dir: Path = DEFAULT_DATA_DIR) -> Generator:
