@@ -142,6 +142,8 @@ class Generator:
             b.transform(str.upper)
         elif case == "lower":
             b.transform(str.lower)
+        if rng.random() < 0.04:  # Windows line ends, as exported by some EHRs
+            b.transform(lambda t: t.replace("\n", "\r\n"))
         text, spans = b.render()
         return {
             "id": f"synth-{self.split}-{i:06d}",

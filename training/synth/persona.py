@@ -61,8 +61,10 @@ class Name:
             s = (f"{f} {last}" if rng.random() < 0.5 else last).upper()
         elif r < 0.96:
             s = f"{f} {last}".lower() if rng.random() < 0.5 else last.lower()
-        else:
+        elif r < 0.985:
             s = f"{f} {self.middle} {last}" if self.middle else f"{last}, {f[0]}."
+        else:  # generational suffix, inside the span as i2b2 annotates it
+            s = f"{f} {last} {rng.choice(('Jr.', 'Jr', 'Sr.', 'II', 'III'))}"
         return [(s, subtype)]
 
 
@@ -191,6 +193,8 @@ class Persona:
         r = rng.random()
         if r < 0.55:
             title = rng.choice(("Dr. ", "Dr. ", "Dr. ", "Dr ", "DR. ", "dr. ", "Doctor ", "Dr."))
+            if rng.random() < 0.12:  # other clinicians are annotated DOCTOR too
+                title = rng.choice(("NP ", "PA ", "RN ", "Nurse ", "Attending ", "Resident ", "Fellow "))
             return [(title, None)] + d.forms(rng, "DOCTOR", titled=True)
         segs = d.forms(rng, "DOCTOR")
         if r < 0.75:
