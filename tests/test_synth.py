@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
 import re
 from pathlib import Path
@@ -264,3 +265,20 @@ def test_new_styles_present(train_docs: list[dict]) -> None:
     assert {"progress", "icu", "presidio", "letter", "no_phi"} <= styles
     icu = [d for d in train_docs if d["meta"]["style"] == "icu"]
     assert icu and all(d["text"] == d["text"].upper() for d in icu)
+
+
+def test_cli_writes_corpus_and_stats(data_dir: Path, tmp_path: Path) -> None:
+    import argparse
+
+    from training.synth.cli import main, register
+
+    out = tmp_path / "synth"
+    assert main(["--out", str(out), "--n-train", "40", "--n-dev", "10", "--data-dir", str(data_dir)]) == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["generator_version"] == GENERATOR_VERSION and stats["train"]["documents"] == 40
+    lines = (out / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 10 and all(json.loads(x)["id"].startswith("synth-dev-") for x in lines)
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["synth", "--out", str(out), "--n-train", "1"])
+    assert args.func.__name__ == "run"
