@@ -103,6 +103,19 @@ def test_propagation_within_note(text: str, seed: tuple[int, int, str, float], e
     assert all(x.source == "propagate" for x in out)
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("A 79yo man, HR 79.", [("79", "AGE")]),                          # ages never propagate
+    ("Seen in May. He may go.", [("May", "DATE")]),                    # digit-free template terms stay put
+    ("MRN: 6746781. Old chart 6746781.", [("6746781", "MEDICALRECORD"), ("6746781", "MEDICALRECORD")]),
+    ("Follow up in Cardiology Clinic.", []),                           # a specialty is not a hospital name
+])
+def test_layer_propagation_guards(layer: HybridLayer, text: str, expected: list[tuple[str, str]]) -> None:
+    doc = Document("g", text)
+    out = layer.postprocess(doc, layer.detect(doc))
+    assert len(out) == len(expected)
+    assert _surf(text, out) == expected
+
+
 def test_repeated_weak_term_is_trusted() -> None:
     p = Propagator(frozenset(), 0.9, 2, ("PATIENT",))
     text = "Zed Quill. Zed Quill. Quill."

@@ -1,6 +1,6 @@
 """Trusted terms: surface forms reliable enough to mark wherever they recur.
 
-A term is trusted when (a) a template marked ``trusted`` matched it, (b) it is a field of a
+A term is trusted when (a) a template marked ``trusted`` matched it and it holds a digit or ``@``, (b) it is a field of a
 coordination-structured header line (``EDVISIT^84091519^Thomas-yosef, Julia^09/21/68^KEMPER, SYLVAN``),
 or (c) it is a PATIENT, DOCTOR or HOSPITAL span scoring at least ``min_score`` or found more than once.
 Names and hospitals also trust their coreferent forms (d): ``Xai Dunn`` -> ``X. Dunn``, ``Dunn``,
@@ -125,7 +125,10 @@ def collect_terms(texts: Sequence[str], spans: Sequence[Sequence[Span]], *, trus
             surface = text[s.start : s.end]
             key = (" ".join(surface.lower().split()), s.subtype)
             counts[key] += 1
-            by_template = not names_only and (s.source in trusted_sources or s.source.startswith("coord:"))
+            # subtle: a template term propagates only when it carries a digit or '@' (dates, IDs,
+            # phones, e-mail): a bare word such as the month "May" would mark the verb everywhere.
+            by_template = not names_only and (s.source.startswith("coord:") or (
+                s.source in trusted_sources and any(c.isdigit() or c == "@" for c in surface)))
             if not (by_template or s.subtype in subtypes):
                 continue
             old = seeds.get(key)

@@ -23,6 +23,11 @@ STAFF = {"doctor", "nurse", "physician", "surgeon", "pharmacist", "therapist", "
          "music therapist", "dance movement psychotherapist", "psychotherapist", "counsellor", "counselor",
          "orthoptist", "prosthetist", "orthotist", "phlebotomist", "sonographer", "audiologist"}
 
+# subtle: generic titles that in notes usually name care-team roles ("case manager", "medical student").
+AMBIGUOUS = {"manager", "student", "consultant", "technician", "guard", "cook", "marine", "officer", "executive",
+             "military", "army", "navy", "air force", "national guard", "administrator", "analyst", "coach",
+             "supervisor"}
+
 EXTRA_PROFESSIONS = [
     "cashier", "veteran", "instructor", "teacher", "retired teacher", "farmer", "carpenter", "plumber",
     "electrician", "mechanic", "truck driver", "driver", "bus driver", "taxi driver", "cook", "chef",
@@ -102,7 +107,8 @@ def main() -> None:
         base = j.split(",")[0].strip().lower()
         if base not in STAFF and not any(s in base for s in ("doctor", "nurse", "therapist", "surgeon")):
             jobs.append(base)
-    write("professions", jobs + EXTRA_PROFESSIONS, "faker en_US jobs (MIT) + hand-curated")
+    write("professions", [j for j in jobs + EXTRA_PROFESSIONS if j.lower() not in AMBIGUOUS],
+          "faker en_US jobs (MIT) + hand-curated")
 
 
 if __name__ == "__main__":
