@@ -103,9 +103,13 @@ def test_list_sizes() -> None:
     assert geo >= 500
 
 
-@pytest.mark.parametrize(("preset", "field", "value"), [("balanced", "lists", ("STATE", "COUNTRY", "PROFESSION",
-                                                                                "HOSPITAL")),
-                                                         ("recall", "propagate_min_score", 0.75)])
+@pytest.mark.parametrize(
+    ("preset", "field", "value"),
+    [
+        ("balanced", "lists", ("STATE", "COUNTRY", "PROFESSION", "HOSPITAL")),
+        ("recall", "propagate_min_score", 0.75),
+    ],
+)
 def test_presets(preset: str, field: str, value: object) -> None:
     assert getattr(effective(HybridConfig(preset=preset)), field) == value  # type: ignore[arg-type]
 

@@ -37,7 +37,9 @@ SPLIT_CASES = [
 
 
 @pytest.mark.parametrize(("token", "label", "subtype", "expected"), SPLIT_CASES)
-def test_extraction_splits_spans(token: str, label: str, subtype: str, expected: list[tuple[str, str]]) -> None:
+def test_extraction_splits_spans(
+    token: str, label: str, subtype: str, expected: list[tuple[str, str]]
+) -> None:
     text = f"x {token} y"
     out = Extractor().apply(text, [Span(2, 2 + len(token), label, subtype, 0.9, "model")])
     assert len(out) == len(expected)
@@ -74,19 +76,29 @@ def test_coordination_line() -> None:
     text = "hdr\nEDVISIT^84091519^Thomas-yosef, Julia^09/21/68^KEMPER, SYLVAN\nbody | one"
     spans = coordination_spans(text)
     assert len(spans) == 4
-    assert _surf(text, spans) == [("84091519", "MEDICALRECORD"), ("Thomas-yosef, Julia", "PATIENT"),
-                                  ("09/21/68", "DATE"), ("KEMPER, SYLVAN", "DOCTOR")]
+    assert _surf(text, spans) == [
+        ("84091519", "MEDICALRECORD"),
+        ("Thomas-yosef, Julia", "PATIENT"),
+        ("09/21/68", "DATE"),
+        ("KEMPER, SYLVAN", "DOCTOR"),
+    ]
 
 
 PROP_CASES = [
     # (text, seed span (start, end, subtype, score), expected propagated surfaces)
-    ("Xai Dunn came. Dunn and X. Dunn and DUNN, also Xai.", (0, 8, "PATIENT", 0.95),
-     ["Xai Dunn", "Dunn", "X. Dunn", "DUNN", "Xai"]),
+    (
+        "Xai Dunn came. Dunn and X. Dunn and DUNN, also Xai.",
+        (0, 8, "PATIENT", 0.95),
+        ["Xai Dunn", "Dunn", "X. Dunn", "DUNN", "Xai"],
+    ),
     ("Xai Dunn came. Dunning is a place.", (0, 8, "PATIENT", 0.95), ["Xai Dunn"]),
     ("Xai Dunn came. Dunn left.", (0, 8, "PATIENT", 0.5), []),  # weak and seen once: not trusted
     ("Will Foley came. Foley catheter, will do.", (0, 10, "PATIENT", 0.95), ["Will Foley"]),  # allow list
-    ("At Atlantic North Rehabilitation Center; ANRC and Atlantic North; anrc no.", (3, 39, "HOSPITAL", 0.95),
-     ["Atlantic North Rehabilitation Center", "ANRC", "Atlantic North"]),
+    (
+        "At Atlantic North Rehabilitation Center; ANRC and Atlantic North; anrc no.",
+        (3, 39, "HOSPITAL", 0.95),
+        ["Atlantic North Rehabilitation Center", "ANRC", "Atlantic North"],
+    ),
 ]
 
 
@@ -103,12 +115,15 @@ def test_propagation_within_note(text: str, seed: tuple[int, int, str, float], e
     assert all(x.source == "propagate" for x in out)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("A 79yo man, HR 79.", [("79", "AGE")]),                          # ages never propagate
-    ("Seen in May. He may go.", [("May", "DATE")]),                    # digit-free template terms stay put
-    ("MRN: 6746781. Old chart 6746781.", [("6746781", "MEDICALRECORD"), ("6746781", "MEDICALRECORD")]),
-    ("Follow up in Cardiology Clinic.", []),                           # a specialty is not a hospital name
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A 79yo man, HR 79.", [("79", "AGE")]),  # ages never propagate
+        ("Seen in May. He may go.", [("May", "DATE")]),  # digit-free template terms stay put
+        ("MRN: 6746781. Old chart 6746781.", [("6746781", "MEDICALRECORD"), ("6746781", "MEDICALRECORD")]),
+        ("Follow up in Cardiology Clinic.", []),  # a specialty is not a hospital name
+    ],
+)
 def test_layer_propagation_guards(layer: HybridLayer, text: str, expected: list[tuple[str, str]]) -> None:
     doc = Document("g", text)
     out = layer.postprocess(doc, layer.detect(doc))
@@ -124,13 +139,20 @@ def test_repeated_weak_term_is_trusted() -> None:
 
 
 def test_layer_public_api(layer: HybridLayer) -> None:
-    doc = Document("n1", "Xai Dunn, 79yo, seen 3/12/2011 at Kemper Memorial Hospital. Dunn is better.", group="p")
+    doc = Document(
+        "n1", "Xai Dunn, 79yo, seen 3/12/2011 at Kemper Memorial Hospital. Dunn is better.", group="p"
+    )
     model = [Span(0, 8, "NAME", "PATIENT", 0.97, "model")]
     det = layer.detect(doc)
     assert {s.source for s in det} >= {"regex:AGE_YO", "regex:DATE_MDY", "list:HOSPITAL"}
     final = layer.postprocess(doc, model + det)
-    assert _surf(doc.text, final) == [("Xai Dunn", "PATIENT"), ("79", "AGE"), ("3/12/2011", "DATE"),
-                                      ("Kemper Memorial Hospital", "HOSPITAL"), ("Dunn", "PATIENT")]
+    assert _surf(doc.text, final) == [
+        ("Xai Dunn", "PATIENT"),
+        ("79", "AGE"),
+        ("3/12/2011", "DATE"),
+        ("Kemper Memorial Hospital", "HOSPITAL"),
+        ("Dunn", "PATIENT"),
+    ]
     doc2 = Document("n2", "Mr. Dunn returns. Xai feels well.", group="p")
     doc3 = Document("n3", "Mr. Dunn, another patient.", group="q")
     per_doc = layer.propagate_group([doc, doc2, doc3], [final, [], []])
@@ -157,11 +179,21 @@ def test_disabled_subtypes() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(list("aZ 0189/-.:,'\n^|") + ["Dunn", "yo", "MRN", "Ohio", "Hospital",
-                                                             "MWF", "Jan", "fax"]), max_size=60).map("".join),
-       st.lists(st.tuples(st.integers(0, 80), st.integers(1, 20), st.floats(0, 1)), max_size=5))
-def test_outputs_are_valid_nonoverlapping(layer: HybridLayer, text: str, raw: list[tuple[int, int, float]]) -> None:
-    model = [Span(s, min(s + n, len(text)), "NAME", "PATIENT", sc, "model") for s, n, sc in raw if s < len(text)]
+@given(
+    st.lists(
+        st.sampled_from(
+            list("aZ 0189/-.:,'\n^|") + ["Dunn", "yo", "MRN", "Ohio", "Hospital", "MWF", "Jan", "fax"]
+        ),
+        max_size=60,
+    ).map("".join),
+    st.lists(st.tuples(st.integers(0, 80), st.integers(1, 20), st.floats(0, 1)), max_size=5),
+)
+def test_outputs_are_valid_nonoverlapping(
+    layer: HybridLayer, text: str, raw: list[tuple[int, int, float]]
+) -> None:
+    model = [
+        Span(s, min(s + n, len(text)), "NAME", "PATIENT", sc, "model") for s, n, sc in raw if s < len(text)
+    ]
     doc = Document("h", text, group="g")
     final = layer.postprocess(doc, model + layer.detect(doc))
     for spans in (final, layer.propagate_group([doc, doc], [final, final])[0], resolve(text, model)):
@@ -172,11 +204,13 @@ def test_outputs_are_valid_nonoverlapping(layer: HybridLayer, text: str, raw: li
 
 
 def _synthetic_note(size: int) -> str:
-    base = ("EDVISIT^84091519^Thomas-yosef, Julia^09/21/68^KEMPER, SYLVAN\n"
-            "Patient Julia Thomas-yosef is a 79yo woman seen on 3/12/2011 at Kemper Memorial Hospital by "
-            "Dr. Sylvan Kemper. MRN: 6746781. BP 120/80, HR 72, strength 4/5. Follow up in May with cardiology "
-            "on Monday. Phone 617-555-1234. She works as a cashier in Boston, MA 02114. Taking metoprolol 25 mg "
-            "daily and aspirin 81 mg. Labs: Na 140, K 4.1, Cr 1.2, WBC 7.5. HD MWF. Ms. Thomas-yosef agrees.\n")
+    base = (
+        "EDVISIT^84091519^Thomas-yosef, Julia^09/21/68^KEMPER, SYLVAN\n"
+        "Patient Julia Thomas-yosef is a 79yo woman seen on 3/12/2011 at Kemper Memorial Hospital by "
+        "Dr. Sylvan Kemper. MRN: 6746781. BP 120/80, HR 72, strength 4/5. Follow up in May with cardiology "
+        "on Monday. Phone 617-555-1234. She works as a cashier in Boston, MA 02114. Taking metoprolol 25 mg "
+        "daily and aspirin 81 mg. Labs: Na 140, K 4.1, Cr 1.2, WBC 7.5. HD MWF. Ms. Thomas-yosef agrees.\n"
+    )
     return (base * (size // len(base) + 1))[:size]
 
 

@@ -15,28 +15,65 @@ CASES = [
     # (name, spans, expected [(start, end, subtype, source)])
     ("empty", [], []),
     ("single", [Span(4, 12, N, "DOCTOR", 0.9, "model")], [(4, 12, "DOCTOR", "model")]),
-    ("union_keeps_widest", [Span(4, 7, N, "PATIENT", 0.6, "list:X"), Span(8, 12, N, "DOCTOR", 0.9, "model"),
-                            Span(6, 9, N, "DOCTOR", 0.5, "propagate")], [(4, 12, "DOCTOR", "model")]),
-    ("template_beats_model", [Span(26, 35, "DATE", "DATE", 0.7, "regex:DATE_MDY"),
-                              Span(26, 35, "ID", "IDNUM", 0.99, "model")], [(26, 35, "DATE", "regex:DATE_MDY")]),
-    ("model_beats_list", [Span(39, 45, "LOCATION", "CITY", 0.99, "list:STATE"),
-                          Span(39, 52, "LOCATION", "HOSPITAL", 0.6, "model")], [(39, 52, "HOSPITAL", "model")]),
-    ("score_breaks_tie", [Span(4, 12, N, "PATIENT", 0.6, "model"), Span(4, 12, N, "DOCTOR", 0.8, "model")],
-     [(4, 12, "DOCTOR", "model")]),
-    ("touching_stay_apart", [Span(26, 30, "DATE", "DATE", 0.9, "model"), Span(30, 35, "DATE", "DATE", 0.9, "model")],
-     [(26, 30, "DATE", "model"), (30, 35, "DATE", "model")]),
+    (
+        "union_keeps_widest",
+        [
+            Span(4, 7, N, "PATIENT", 0.6, "list:X"),
+            Span(8, 12, N, "DOCTOR", 0.9, "model"),
+            Span(6, 9, N, "DOCTOR", 0.5, "propagate"),
+        ],
+        [(4, 12, "DOCTOR", "model")],
+    ),
+    (
+        "template_beats_model",
+        [Span(26, 35, "DATE", "DATE", 0.7, "regex:DATE_MDY"), Span(26, 35, "ID", "IDNUM", 0.99, "model")],
+        [(26, 35, "DATE", "regex:DATE_MDY")],
+    ),
+    (
+        "model_beats_list",
+        [
+            Span(39, 45, "LOCATION", "CITY", 0.99, "list:STATE"),
+            Span(39, 52, "LOCATION", "HOSPITAL", 0.6, "model"),
+        ],
+        [(39, 52, "HOSPITAL", "model")],
+    ),
+    (
+        "score_breaks_tie",
+        [Span(4, 12, N, "PATIENT", 0.6, "model"), Span(4, 12, N, "DOCTOR", 0.8, "model")],
+        [(4, 12, "DOCTOR", "model")],
+    ),
+    (
+        "touching_stay_apart",
+        [Span(26, 30, "DATE", "DATE", 0.9, "model"), Span(30, 35, "DATE", "DATE", 0.9, "model")],
+        [(26, 30, "DATE", "model"), (30, 35, "DATE", "model")],
+    ),
     ("whitespace_trimmed", [Span(3, 13, N, "DOCTOR", 0.9, "model")], [(4, 12, "DOCTOR", "model")]),
     ("blank_dropped", [Span(12, 13, N, "DOCTOR", 0.9, "model")], []),
-    ("allow_vetoes_list", [Span(17, 22, N, "PATIENT", 0.7, "propagate"), Span(17, 22, "ALLOW", None, 1.0, "allow")],
-     []),
-    ("allow_spares_model", [Span(17, 22, N, "PATIENT", 0.7, "model"), Span(17, 22, "ALLOW", None, 1.0, "allow")],
-     [(17, 22, "PATIENT", "model")]),
-    ("allow_spares_wider_list", [Span(17, 25, N, "PATIENT", 0.7, "list:X"), Span(17, 22, "ALLOW", None, 1, "allow")],
-     [(17, 25, "PATIENT", "list:X")]),
-    ("deny_wins", [Span(39, 45, N, "PATIENT", 0.99, "model"), Span(39, 45, "LOCATION", "HOSPITAL", 1.0, "deny:H")],
-     [(39, 45, "HOSPITAL", "deny:H")]),
-    ("sorted_output", [Span(39, 52, "LOCATION", "HOSPITAL", 0.8, "list:HOSPITAL"), Span(4, 12, N, "DOCTOR", 1, "model")],
-     [(4, 12, "DOCTOR", "model"), (39, 52, "HOSPITAL", "list:HOSPITAL")]),
+    (
+        "allow_vetoes_list",
+        [Span(17, 22, N, "PATIENT", 0.7, "propagate"), Span(17, 22, "ALLOW", None, 1.0, "allow")],
+        [],
+    ),
+    (
+        "allow_spares_model",
+        [Span(17, 22, N, "PATIENT", 0.7, "model"), Span(17, 22, "ALLOW", None, 1.0, "allow")],
+        [(17, 22, "PATIENT", "model")],
+    ),
+    (
+        "allow_spares_wider_list",
+        [Span(17, 25, N, "PATIENT", 0.7, "list:X"), Span(17, 22, "ALLOW", None, 1, "allow")],
+        [(17, 25, "PATIENT", "list:X")],
+    ),
+    (
+        "deny_wins",
+        [Span(39, 45, N, "PATIENT", 0.99, "model"), Span(39, 45, "LOCATION", "HOSPITAL", 1.0, "deny:H")],
+        [(39, 45, "HOSPITAL", "deny:H")],
+    ),
+    (
+        "sorted_output",
+        [Span(39, 52, "LOCATION", "HOSPITAL", 0.8, "list:HOSPITAL"), Span(4, 12, N, "DOCTOR", 1, "model")],
+        [(4, 12, "DOCTOR", "model"), (39, 52, "HOSPITAL", "list:HOSPITAL")],
+    ),
 ]
 
 
@@ -53,7 +90,18 @@ def test_union_takes_max_score() -> None:
     assert len(out) == 1 and out[0].score == 0.99 and out[0].source == "model"
 
 
-@pytest.mark.parametrize(("source", "prio"), [("deny:X", 5), ("regex:DATE_MDY", 4), ("coord:DATE", 4), ("model", 3),
-                                              ("extract:AGE", 3), ("list:STATE", 2), ("propagate", 1), ("other", 2)])
+@pytest.mark.parametrize(
+    ("source", "prio"),
+    [
+        ("deny:X", 5),
+        ("regex:DATE_MDY", 4),
+        ("coord:DATE", 4),
+        ("model", 3),
+        ("extract:AGE", 3),
+        ("list:STATE", 2),
+        ("propagate", 1),
+        ("other", 2),
+    ],
+)
 def test_source_priority(source: str, prio: int) -> None:
     assert source_priority(source) == prio

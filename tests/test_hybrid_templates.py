@@ -7,8 +7,8 @@ import time
 import pytest
 
 from engine.errors import ConfigError
-from engine.hybrid.templates import RegexDetector, check_pattern_safety, load_templates
 from engine.hybrid.resolve import resolve
+from engine.hybrid.templates import RegexDetector, check_pattern_safety, load_templates
 from engine.types import Document
 
 
@@ -118,8 +118,18 @@ def test_disabled_and_unknown_template_names() -> None:
         load_templates(disabled=["NO_SUCH"])
 
 
-@pytest.mark.parametrize("blob", ["7" * 100_000, "1/" * 50_000, "1-" * 50_000, "a@" * 50_000, "1." * 50_000,
-                                  "Jan " * 25_000, "x" * 100_000])
+@pytest.mark.parametrize(
+    "blob",
+    [
+        "7" * 100_000,
+        "1/" * 50_000,
+        "1-" * 50_000,
+        "a@" * 50_000,
+        "1." * 50_000,
+        "Jan " * 25_000,
+        "x" * 100_000,
+    ],
+)
 def test_pathological_input_is_fast(detector: RegexDetector, blob: str) -> None:
     t0 = time.perf_counter()
     detector.detect(Document("p", blob))
@@ -137,17 +147,57 @@ def test_registry_and_template_names_snapshot() -> None:
 
 
 TEMPLATE_NAMES = [
-    "ACCOUNT", "AGE_CONTEXT", "AGE_DECADE", "AGE_MONTHS_OLD", "AGE_YM", "AGE_YO", "CITY_STATE_ZIP", "DATE_DECADE",
-    "DATE_DMY_TEXT", "DATE_HOLIDAY", "DATE_ISO", "DATE_MD", "DATE_MDY", "DATE_MDY_DASH", "DATE_MDY_DOT",
-    "DATE_MDY_TEXT", "DATE_MY", "DATE_SEASON_YEAR", "DATE_WEEKDAY", "DATE_YEAR_APOS", "DATE_YEAR_CONTEXT",
-    "DATE_YEAR_RANGE", "DEVICE", "EMAIL", "FAX", "HEALTHPLAN", "IDNUM_ALNUM", "IDNUM_CONTEXT", "IDNUM_LONG",
-    "IPADDR", "LICENSE", "MEDICALRECORD", "PHONE", "PHONE_7", "PHONE_PAGER", "SSN", "SSN_CONTEXT",
-    "STATE_CODE_CITY", "STATE_CODE_ZIP", "URL", "USERNAME", "VIN", "ZIP9", "ZIP_CONTEXT", "ZIP_STATE",
+    "ACCOUNT",
+    "AGE_CONTEXT",
+    "AGE_DECADE",
+    "AGE_MONTHS_OLD",
+    "AGE_YM",
+    "AGE_YO",
+    "CITY_STATE_ZIP",
+    "DATE_DECADE",
+    "DATE_DMY_TEXT",
+    "DATE_HOLIDAY",
+    "DATE_ISO",
+    "DATE_MD",
+    "DATE_MDY",
+    "DATE_MDY_DASH",
+    "DATE_MDY_DOT",
+    "DATE_MDY_TEXT",
+    "DATE_MY",
+    "DATE_SEASON_YEAR",
+    "DATE_WEEKDAY",
+    "DATE_YEAR_APOS",
+    "DATE_YEAR_CONTEXT",
+    "DATE_YEAR_RANGE",
+    "DEVICE",
+    "EMAIL",
+    "FAX",
+    "HEALTHPLAN",
+    "IDNUM_ALNUM",
+    "IDNUM_CONTEXT",
+    "IDNUM_LONG",
+    "IPADDR",
+    "LICENSE",
+    "MEDICALRECORD",
+    "PHONE",
+    "PHONE_7",
+    "PHONE_PAGER",
+    "SSN",
+    "SSN_CONTEXT",
+    "STATE_CODE_CITY",
+    "STATE_CODE_ZIP",
+    "URL",
+    "USERNAME",
+    "VIN",
+    "ZIP9",
+    "ZIP_CONTEXT",
+    "ZIP_STATE",
 ]
 
 
-@pytest.mark.parametrize(("text", "expected_score"), [("MRN 1234567", 0.95), ("number 1234567", 0.65),
-                                                      ("weight 1234567", 0.6)])
+@pytest.mark.parametrize(
+    ("text", "expected_score"), [("MRN 1234567", 0.95), ("number 1234567", 0.65), ("weight 1234567", 0.6)]
+)
 def test_context_words_boost_score(detector: RegexDetector, text: str, expected_score: float) -> None:
     spans = resolve(text, detector.detect(Document("c", text)))
     assert len(spans) == 1

@@ -39,7 +39,9 @@ def get_detector(name: str) -> type:
     Example: ``get_detector("regex.v1") is RegexDetector``.
     """
     if name not in HYBRID_DETECTORS:
-        raise ConfigError("E440", f"unknown hybrid stage {name!r}", fix=f"Use one of {sorted(HYBRID_DETECTORS)}.")
+        raise ConfigError(
+            "E440", f"unknown hybrid stage {name!r}", fix=f"Use one of {sorted(HYBRID_DETECTORS)}."
+        )
     return HYBRID_DETECTORS[name]
 
 

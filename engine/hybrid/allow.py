@@ -43,8 +43,11 @@ def parse_deny_lines(lines: Iterable[str]) -> dict[str, str]:
         term, sep, sub = line.partition("\t")
         subtype = normalize_subtype(sub) if sep else ""
         if subtype not in SUBTYPE_TO_CATEGORY:
-            raise ConfigError("E413", f"deny list line {n}: {line!r} needs 'term<TAB>SUBTYPE' with an i2b2 subtype",
-                              fix=f"Use one of {sorted(SUBTYPE_TO_CATEGORY)}.")
+            raise ConfigError(
+                "E413",
+                f"deny list line {n}: {line!r} needs 'term<TAB>SUBTYPE' with an i2b2 subtype",
+                fix=f"Use one of {sorted(SUBTYPE_TO_CATEGORY)}.",
+            )
         out[normalize_term(term)] = subtype
     return out
 

@@ -49,19 +49,39 @@ _DAY_ORDER = {"M": 0, "T": 1, "Tu": 1, "W": 2, "Th": 3, "F": 4, "Sa": 5, "S": 5,
 
 #: The rule table; order matters for spans (first full match wins).
 RULES: tuple[Rule, ...] = (
-    Rule("AGE_TOKEN", re.compile(r"([0-9]{1,3}) ?-?(?:yo[mfw]?|y/o|y\.o\.?|y[mf]|years?[ -]old|yrs?[ -]old|"
-                                 r"year-old|yr-old)", re.I), (("AGE", "AGE"),)),
-    Rule("ID_CUE", re.compile(r"(?:MRN?|MR#|ID|Acct|Unit|#) ?[:#]? ?([A-Z]{0,3}[0-9][0-9-]{3,19})", re.I),
-         ((KEEP, KEEP),)),
-    Rule("SIGNOFF", re.compile(r"([A-Za-z]{2,4})/([A-Za-z]{2,20})(?:/([A-Za-z]{2,20}))?"),
-         ((KEEP, KEEP), (KEEP, KEEP), (KEEP, KEEP))),
-    Rule("ID_HOSPITAL", re.compile(r"([0-9]{5,12})([A-Z]{3,12})"), (("ID", "IDNUM"), ("LOCATION", "HOSPITAL")),
-         scan=True, score=0.6),
+    Rule(
+        "AGE_TOKEN",
+        re.compile(
+            r"([0-9]{1,3}) ?-?(?:yo[mfw]?|y/o|y\.o\.?|y[mf]|years?[ -]old|yrs?[ -]old|"
+            r"year-old|yr-old)",
+            re.I,
+        ),
+        (("AGE", "AGE"),),
+    ),
+    Rule(
+        "ID_CUE",
+        re.compile(r"(?:MRN?|MR#|ID|Acct|Unit|#) ?[:#]? ?([A-Z]{0,3}[0-9][0-9-]{3,19})", re.I),
+        ((KEEP, KEEP),),
+    ),
+    Rule(
+        "SIGNOFF",
+        re.compile(r"([A-Za-z]{2,4})/([A-Za-z]{2,20})(?:/([A-Za-z]{2,20}))?"),
+        ((KEEP, KEEP), (KEEP, KEEP), (KEEP, KEEP)),
+    ),
+    Rule(
+        "ID_HOSPITAL",
+        re.compile(r"([0-9]{5,12})([A-Z]{3,12})"),
+        (("ID", "IDNUM"), ("LOCATION", "HOSPITAL")),
+        scan=True,
+        score=0.6,
+    ),
     Rule("WEEKDAYS", re.compile(rf"({_DAY}(?:-?{_DAY}){{1,6}})"), (("DATE", "DATE"),), scan=True, score=0.7),
 )
 _SIGNOFF_LINE = re.compile(r"^[ \t]*([A-Za-z]{2,4}/[A-Za-z]{2,20}(?:/[A-Za-z]{2,20})?)[ \t]*$", re.M)
 _SCAN = re.compile(r"(?<![\w/-])(?:[0-9]{5,12}[A-Z]{3,12}|[MTWFS][a-z]?(?:-?[MTWFS][a-z]?){1,6})(?![\w/-])")
-_NOT_NAMES = frozenset({"and", "or", "dl", "ml", "mg", "kg", "hr", "min", "day", "wk", "mo", "yr", "prn", "per"})
+_NOT_NAMES = frozenset(
+    {"and", "or", "dl", "ml", "mg", "kg", "hr", "min", "day", "wk", "mo", "yr", "prn", "per"}
+)
 
 
 def _weekdays_ok(token: str) -> bool:
@@ -109,8 +129,16 @@ class Extractor:
                     continue
                 lab = span.label if label == KEEP else label
                 sub = span.subtype if subtype == KEEP else subtype
-                parts.append(Span(span.start + m.start(g), span.start + m.end(g), lab, sub, span.score,
-                                  span.source if label == KEEP else f"extract:{rule.name}"))
+                parts.append(
+                    Span(
+                        span.start + m.start(g),
+                        span.start + m.end(g),
+                        lab,
+                        sub,
+                        span.score,
+                        span.source if label == KEEP else f"extract:{rule.name}",
+                    )
+                )
             return parts
         return None
 

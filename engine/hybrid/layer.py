@@ -45,8 +45,9 @@ class HybridLayer:
 
     name = "hybrid.v1"
 
-    def __init__(self, config: EngineConfig, template_dir: str | Path = TEMPLATE_DIR,
-                 list_dir: str | Path = LIST_DIR) -> None:
+    def __init__(
+        self, config: EngineConfig, template_dir: str | Path = TEMPLATE_DIR, list_dir: str | Path = LIST_DIR
+    ) -> None:
         self.config = config
         self.layers = config.layers
         self.settings = h = effective(config.hybrid)
@@ -55,12 +56,20 @@ class HybridLayer:
         self.regex = RegexDetector(load_templates(template_dir, h.disabled_templates))
         chosen = set(h.lists or ())
         self.lists = ListDetector(load_lists(list_dir), self.allow, enabled=chosen - {"HOSPITAL"})
-        self.hospitals = (HospitalDetector(read_terms(Path(list_dir) / "hospital_suffixes.txt"), self.allow)
-                          if "HOSPITAL" in chosen else None)
-        self.deny_detector = (ListDetector.from_terms("DENY", self.deny) if self.deny else None)
+        self.hospitals = (
+            HospitalDetector(read_terms(Path(list_dir) / "hospital_suffixes.txt"), self.allow)
+            if "HOSPITAL" in chosen
+            else None
+        )
+        self.deny_detector = ListDetector.from_terms("DENY", self.deny) if self.deny else None
         self.extractor = Extractor(self.allow)
-        self.propagator = Propagator(self.allow, h.propagate_min_score, h.min_token_len, h.propagate_subtypes,
-                                     trusted_sources=self.regex.trusted_sources)
+        self.propagator = Propagator(
+            self.allow,
+            h.propagate_min_score,
+            h.min_token_len,
+            h.propagate_subtypes,
+            trusted_sources=self.regex.trusted_sources,
+        )
         self._off = frozenset(s.upper() for s in h.disabled_subtypes)
 
     @classmethod
@@ -72,7 +81,8 @@ class HybridLayer:
     def detect(self, doc: Document) -> list[Span]:
         """Template, list and deny-list spans for ``doc``, unresolved (overlaps allowed).
 
-        Example: ``"MRN: 6746781"`` -> ``[Span(5, 12, "ID", "MEDICALRECORD", 0.95, "regex:MEDICALRECORD"), ...]``.
+        Example: ``"MRN: 6746781"`` ->
+        ``[Span(5, 12, "ID", "MEDICALRECORD", 0.95, "regex:MEDICALRECORD"), ...]``.
         """
         out: list[Span] = []
         try:
@@ -85,8 +95,11 @@ class HybridLayer:
             if self.deny_detector is not None:
                 out += self.deny_detector.detect(doc)
         except (ValueError, IndexError, KeyError, TypeError) as e:  # fail closed: never fewer spans
-            raise DetectionError("E430", f"hybrid detection failed on document {doc.id!r}: {e}",
-                                 fix="Report the input; set on_error='redact_all' to redact it meanwhile.") from e
+            raise DetectionError(
+                "E430",
+                f"hybrid detection failed on document {doc.id!r}: {e}",
+                fix="Report the input; set on_error='redact_all' to redact it meanwhile.",
+            ) from e
         return self._keep(out)
 
     # -- post-processing ---------------------------------------------------------------------
@@ -141,8 +154,11 @@ class HybridLayer:
 
     def _allow_spans(self, text: str, spans: list[Span]) -> list[Span]:
         """ALLOW spans over weak spans whose surface is on the allow list (resolve drops those)."""
-        return [Span(s.start, s.end, ALLOW_LABEL, None, 1.0, "allow") for s in spans
-                if is_weak(s) and normalize_term(text[s.start:s.end]) in self.allow]
+        return [
+            Span(s.start, s.end, ALLOW_LABEL, None, 1.0, "allow")
+            for s in spans
+            if is_weak(s) and normalize_term(text[s.start : s.end]) in self.allow
+        ]
 
 
 __all__ = ["HybridLayer", "label_and_subtype"]

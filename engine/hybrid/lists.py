@@ -37,8 +37,11 @@ def read_terms(path: str | Path) -> list[str]:
     p = Path(path)
     if not p.is_file():
         raise ConfigError("E410", f"list file not found: {p}", fix="Check HybridConfig list file paths.")
-    return [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines()
-            if ln.strip() and not ln.lstrip().startswith("#")]
+    return [
+        ln.strip()
+        for ln in p.read_text(encoding="utf-8").splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +67,16 @@ def load_lists(directory: str | Path = LIST_DIR) -> list[KeywordList]:
         if e.get("case", "title") not in ("title", "any"):
             raise ConfigError("E412", f"list {e['name']!r}: case must be 'title' or 'any'")
         terms = frozenset(" ".join(t.lower().split()) for t in read_terms(d / e["file"]))
-        out.append(KeywordList(e["name"], e["subtype"], float(e["score"]), e.get("case", "title"),
-                               terms, bool(e.get("enabled", True))))
+        out.append(
+            KeywordList(
+                e["name"],
+                e["subtype"],
+                float(e["score"]),
+                e.get("case", "title"),
+                terms,
+                bool(e.get("enabled", True)),
+            )
+        )
     return out
 
 
@@ -86,8 +97,9 @@ class ListDetector:
 
     name = "lists.v1"
 
-    def __init__(self, lists: Sequence[KeywordList], allow: Collection[str] = (),
-                 enabled: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, lists: Sequence[KeywordList], allow: Collection[str] = (), enabled: Iterable[str] | None = None
+    ) -> None:
         names = set(enabled) if enabled is not None else {k.name for k in lists if k.enabled}
         self.lists = tuple(k for k in lists if k.name in names)
         self.allow = frozenset(allow)
@@ -146,20 +158,51 @@ class ListDetector:
                 continue
             surface = text[s:hit_end]
             if (hit.case == "any" or _title_ok(surface)) and (" " in hit_key or hit_key not in allow):
-                out.append(Span(s, hit_end, label_and_subtype(hit.subtype)[0], hit.subtype, hit.score,
-                                f"{self._source_prefix}:{hit.name}"))
+                out.append(
+                    Span(
+                        s,
+                        hit_end,
+                        label_and_subtype(hit.subtype)[0],
+                        hit.subtype,
+                        hit.score,
+                        f"{self._source_prefix}:{hit.name}",
+                    )
+                )
                 blocked = hit_end
                 if hit.subtype == "STATE":  # "Ohio 44106": a ZIP right after a state name
                     z = _ZIP_AFTER.match(text, hit_end)
                     if z is not None:
-                        out.append(Span(z.start(1), z.end(1), "LOCATION", "ZIP", 0.85, f"{self._source_prefix}:ZIP"))
+                        out.append(
+                            Span(z.start(1), z.end(1), "LOCATION", "ZIP", 0.85, f"{self._source_prefix}:ZIP")
+                        )
         return out
 
 
 _CONNECTORS = frozenset({"of", "the", "and", "&", "for", "at", "st", "st."})
-_STOP_LEAD = frozenset({"at", "to", "from", "in", "a", "an", "by", "with",
-                        "our", "his", "her", "their", "this", "that", "outside", "local", "admitted",
-                        "transferred", "discharged", "seen"})
+_STOP_LEAD = frozenset(
+    {
+        "at",
+        "to",
+        "from",
+        "in",
+        "a",
+        "an",
+        "by",
+        "with",
+        "our",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+        "outside",
+        "local",
+        "admitted",
+        "transferred",
+        "discharged",
+        "seen",
+    }
+)
 
 
 class HospitalDetector:

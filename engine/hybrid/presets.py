@@ -32,11 +32,16 @@ PRESETS: dict[str, dict[str, Any]] = {
 def effective(cfg: HybridConfig) -> HybridConfig:
     """``cfg`` with its preset's values filled into the fields the user left unset."""
     if cfg.preset not in PRESETS:
-        raise ConfigError("E420", f"unknown hybrid preset {cfg.preset!r}", fix=f"Use one of {sorted(PRESETS)}.")
+        raise ConfigError(
+            "E420", f"unknown hybrid preset {cfg.preset!r}", fix=f"Use one of {sorted(PRESETS)}."
+        )
     values = {k: v for k, v in PRESETS[cfg.preset].items() if k not in cfg.model_fields_set}
     merged = cfg.model_copy(update=values)
     unknown = set(merged.lists or ()) - set(ALL_LISTS)
     if unknown:
-        raise ConfigError("E421", f"hybrid.lists names unknown lists {sorted(unknown)}",
-                          fix=f"Use some of {list(ALL_LISTS)}.")
+        raise ConfigError(
+            "E421",
+            f"hybrid.lists names unknown lists {sorted(unknown)}",
+            fix=f"Use some of {list(ALL_LISTS)}.",
+        )
     return merged

@@ -40,7 +40,7 @@ def build_matcher(terms: Collection[Term]) -> re.Pattern[str] | None:
         return None
     groups: dict[str, list[str]] = {}
     for t in sorted(terms, key=lambda t: len(t.form), reverse=True):
-        groups.setdefault(t.form[0].lower(), []).append(_term_pattern(t.form)[len(re.escape(t.form[0])):])
+        groups.setdefault(t.form[0].lower(), []).append(_term_pattern(t.form)[len(re.escape(t.form[0])) :])
     firsts = "".join(re.escape(c) for c in sorted(groups))
     branches = "|".join(f"(?<={re.escape(c)})(?:{'|'.join(rests)})" for c, rests in groups.items())
     return re.compile(rf"[{firsts}](?<!\w.)(?:{branches})(?!\w)", re.IGNORECASE)
@@ -77,8 +77,14 @@ class Propagator:
 
     name = "propagate.v1"
 
-    def __init__(self, allow: frozenset[str], min_score: float, min_len: int,
-                 group_subtypes: Sequence[str], trusted_sources: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        allow: frozenset[str],
+        min_score: float,
+        min_len: int,
+        group_subtypes: Sequence[str],
+        trusted_sources: frozenset[str] = frozenset(),
+    ) -> None:
         self.allow, self.min_score, self.min_len = allow, min_score, min_len
         self.group_subtypes = frozenset(group_subtypes)
         self.trusted_sources = trusted_sources
@@ -86,13 +92,27 @@ class Propagator:
     def within_note(self, text: str, spans: Sequence[Span]) -> list[Span]:
         """Coordination-line fields plus every occurrence of the note's trusted terms."""
         coord = coordination_spans(text)
-        terms = collect_terms([text], [list(spans) + coord], trusted_sources=self.trusted_sources,
-                              subtypes=self.group_subtypes, min_score=self.min_score, allow=self.allow,
-                              min_len=self.min_len)
+        terms = collect_terms(
+            [text],
+            [list(spans) + coord],
+            trusted_sources=self.trusted_sources,
+            subtypes=self.group_subtypes,
+            min_score=self.min_score,
+            allow=self.allow,
+            min_len=self.min_len,
+        )
         return coord + mark(text, terms)
 
     def across_group(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> list[list[Span]]:
         """Per note, occurrences of the group's trusted PATIENT/DOCTOR/HOSPITAL terms."""
-        terms = collect_terms(texts, spans, trusted_sources=self.trusted_sources, subtypes=self.group_subtypes,
-                              min_score=self.min_score, allow=self.allow, min_len=self.min_len, names_only=True)
+        terms = collect_terms(
+            texts,
+            spans,
+            trusted_sources=self.trusted_sources,
+            subtypes=self.group_subtypes,
+            min_score=self.min_score,
+            allow=self.allow,
+            min_len=self.min_len,
+            names_only=True,
+        )
         return [mark(t, terms) for t in texts]

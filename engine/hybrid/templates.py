@@ -144,24 +144,34 @@ def split_lead(pattern: str) -> tuple[str, str]:
     return "", pattern
 
 
-def _compile(name: str, pattern: str, flag_names: Sequence[str], variables: dict[str, str]) -> re.Pattern[str]:
+def _compile(
+    name: str, pattern: str, flag_names: Sequence[str], variables: dict[str, str]
+) -> re.Pattern[str]:
     def sub(m: re.Match[str]) -> str:
         if m.group(1) not in variables:
-            raise ConfigError("E402", f"template {name!r} uses unknown variable %{m.group(1)}%",
-                              fix=f"Known: {sorted(variables)}")
+            raise ConfigError(
+                "E402",
+                f"template {name!r} uses unknown variable %{m.group(1)}%",
+                fix=f"Known: {sorted(variables)}",
+            )
         return variables[m.group(1)]
 
     expanded = _VAR.sub(sub, pattern)
     flags = 0
     for f in flag_names:
         if f not in _FLAGS:
-            raise ConfigError("E403", f"template {name!r}: unknown flag {f!r}", fix=f"Use one of {sorted(_FLAGS)}")
+            raise ConfigError(
+                "E403", f"template {name!r}: unknown flag {f!r}", fix=f"Use one of {sorted(_FLAGS)}"
+            )
         flags |= _FLAGS[f]
     if flags & re.IGNORECASE:
         bare = re.sub(r"\(\?P<\w+>|\\.", "", expanded)
         if any(c.isupper() for c in bare):
-            raise ConfigError("E409", f"IGNORECASE template {name!r} must be written in lower case",
-                              fix="It runs on the lower-cased text; write literals and classes in lower case.")
+            raise ConfigError(
+                "E409",
+                f"IGNORECASE template {name!r} must be written in lower case",
+                fix="It runs on the lower-cased text; write literals and classes in lower case.",
+            )
         flags &= ~re.IGNORECASE
     check_pattern_safety(name, expanded, flags)
     try:
@@ -200,27 +210,35 @@ def load_templates(directory: str | Path = TEMPLATE_DIR, disabled: Iterable[str]
                 continue
             validator = t.get("validator")
             if validator is not None and validator not in VALIDATORS:
-                raise ConfigError("E407", f"template {name!r}: unknown validator {validator!r}",
-                                  fix=f"Use one of {sorted(VALIDATORS)}")
+                raise ConfigError(
+                    "E407",
+                    f"template {name!r}: unknown validator {validator!r}",
+                    fix=f"Use one of {sorted(VALIDATORS)}",
+                )
             regex = _compile(name, t["pattern"], t.get("flags", []), variables)
             lead, rest = split_lead(regex.pattern)
-            out.append(Template(
-                name=name,
-                subtype=t["subtype"],
-                regex=re.compile(rest, regex.flags) if lead else regex,
-                lower="IGNORECASE" in t.get("flags", []),
-                lead=re.compile(lead) if lead else None,
-                requires=tuple(r.lower() for r in t.get("requires", [])),
-                score=float(t.get("score", 0.8)),
-                validator=validator,
-                context=tuple(w.lower() for w in t.get("context", [])),
-                require_context=bool(t.get("require_context", False)),
-                trusted=bool(t.get("trusted", False)),
-            ))
+            out.append(
+                Template(
+                    name=name,
+                    subtype=t["subtype"],
+                    regex=re.compile(rest, regex.flags) if lead else regex,
+                    lower="IGNORECASE" in t.get("flags", []),
+                    lead=re.compile(lead) if lead else None,
+                    requires=tuple(r.lower() for r in t.get("requires", [])),
+                    score=float(t.get("score", 0.8)),
+                    validator=validator,
+                    context=tuple(w.lower() for w in t.get("context", [])),
+                    require_context=bool(t.get("require_context", False)),
+                    trusted=bool(t.get("trusted", False)),
+                )
+            )
     unknown = off - seen
     if unknown:
-        raise ConfigError("E408", f"disabled_templates names unknown templates {sorted(unknown)}",
-                          fix=f"Known: {sorted(seen)}")
+        raise ConfigError(
+            "E408",
+            f"disabled_templates names unknown templates {sorted(unknown)}",
+            fix=f"Known: {sorted(seen)}",
+        )
     return out
 
 

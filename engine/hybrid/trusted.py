@@ -1,7 +1,8 @@
 """Trusted terms: surface forms reliable enough to mark wherever they recur.
 
-A term is trusted when (a) a template marked ``trusted`` matched it and it holds a digit or ``@``, (b) it is a field of a
-coordination-structured header line (``EDVISIT^84091519^Thomas-yosef, Julia^09/21/68^KEMPER, SYLVAN``),
+A term is trusted when (a) a template marked ``trusted`` matched it and it holds a digit or ``@``,
+(b) it is a field of a coordination-structured header line
+(``EDVISIT^84091519^Thomas-yosef, Julia^09/21/68^KEMPER, SYLVAN``),
 or (c) it is a PATIENT, DOCTOR or HOSPITAL span scoring at least ``min_score`` or found more than once.
 Names and hospitals also trust their coreferent forms (d): ``Xai Dunn`` -> ``X. Dunn``, ``Dunn``,
 ``Xai``, ``Dunn, Xai``; ``Atlantic North Rehabilitation Center`` -> ``Atlantic North``, ``ANRC``.
@@ -22,12 +23,63 @@ from engine.hybrid.allow import normalize_term
 from engine.types import Span
 
 NAME_SUBTYPES = frozenset({"PATIENT", "DOCTOR"})
-_TITLES = frozenset({"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "miss", "md", "m.d.", "phd", "rn",
-                     "np", "pa", "jr", "jr.", "sr", "sr.", "ii", "iii", "prof", "prof."})
-_HOSPITAL_TAIL = frozenset({"hospital", "hospitals", "medical", "center", "centre", "health", "clinic",
-                            "clinics", "rehabilitation", "rehab", "nursing", "home", "care", "institute",
-                            "infirmary", "system", "services", "memorial", "general", "regional",
-                            "community", "healthcare", "facility", "unit", "group", "associates"})
+_TITLES = frozenset(
+    {
+        "dr",
+        "dr.",
+        "mr",
+        "mr.",
+        "mrs",
+        "mrs.",
+        "ms",
+        "ms.",
+        "miss",
+        "md",
+        "m.d.",
+        "phd",
+        "rn",
+        "np",
+        "pa",
+        "jr",
+        "jr.",
+        "sr",
+        "sr.",
+        "ii",
+        "iii",
+        "prof",
+        "prof.",
+    }
+)
+_HOSPITAL_TAIL = frozenset(
+    {
+        "hospital",
+        "hospitals",
+        "medical",
+        "center",
+        "centre",
+        "health",
+        "clinic",
+        "clinics",
+        "rehabilitation",
+        "rehab",
+        "nursing",
+        "home",
+        "care",
+        "institute",
+        "infirmary",
+        "system",
+        "services",
+        "memorial",
+        "general",
+        "regional",
+        "community",
+        "healthcare",
+        "facility",
+        "unit",
+        "group",
+        "associates",
+    }
+)
 _CONNECT = frozenset({"of", "the", "and", "&", "at", "for"})
 
 
@@ -101,13 +153,24 @@ def forms_of(surface: str, span: Span, allow: Collection[str], min_len: int) -> 
     else:
         pairs = [(surface, False)]
     score = min(span.score, 0.9)
-    return [Term(f, span.label, sub, score, cs) for f, cs in pairs
-            if _good(f, allow, max(min_len, 2 if cs else min_len))]
+    return [
+        Term(f, span.label, sub, score, cs)
+        for f, cs in pairs
+        if _good(f, allow, max(min_len, 2 if cs else min_len))
+    ]
 
 
-def collect_terms(texts: Sequence[str], spans: Sequence[Sequence[Span]], *, trusted_sources: Collection[str],
-                  subtypes: Collection[str], min_score: float, allow: Collection[str], min_len: int,
-                  names_only: bool = False) -> list[Term]:
+def collect_terms(
+    texts: Sequence[str],
+    spans: Sequence[Sequence[Span]],
+    *,
+    trusted_sources: Collection[str],
+    subtypes: Collection[str],
+    min_score: float,
+    allow: Collection[str],
+    min_len: int,
+    names_only: bool = False,
+) -> list[Term]:
     """Trusted terms from the spans of one note (or of all notes of one patient).
 
     Args:
@@ -127,8 +190,10 @@ def collect_terms(texts: Sequence[str], spans: Sequence[Sequence[Span]], *, trus
             counts[key] += 1
             # subtle: a template term propagates only when it carries a digit or '@' (dates, IDs,
             # phones, e-mail): a bare word such as the month "May" would mark the verb everywhere.
-            by_template = not names_only and (s.source.startswith("coord:") or (
-                s.source in trusted_sources and any(c.isdigit() or c == "@" for c in surface)))
+            by_template = not names_only and (
+                s.source.startswith("coord:")
+                or (s.source in trusted_sources and any(c.isdigit() or c == "@" for c in surface))
+            )
             if not (by_template or s.subtype in subtypes):
                 continue
             old = seeds.get(key)

@@ -31,8 +31,9 @@ _FRACTION_PREV = frozenset(
     "grade strength power motor score rated rating pain scale apgar apgars gcs dose x take takes "
     "taking bp pressure ratio murmur sem gleason ef ejection mmse moca tender".split()
 )
-_AMBIGUOUS_MONTHS = frozenset({"may", "mar", "march", "jan", "jun", "aug", "dec", "sept", "sep", "oct",
-                               "nov", "apr", "feb", "jul"})
+_AMBIGUOUS_MONTHS = frozenset(
+    {"may", "mar", "march", "jan", "jun", "aug", "dec", "sept", "sep", "oct", "nov", "apr", "feb", "jul"}
+)
 _BARE_MONTH_CUES = frozenset(
     "in on of since until till during by from through early late mid last next this before after "
     "around circa".split()
