@@ -246,9 +246,12 @@ class Generator:
 
     # ------------------------------------------------------------------ styles
     def _style_note(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
-        if rng.random() < 0.7:
+        r = rng.random()
+        if r < 0.4:
             b.template(rng.choice(T.HEADERS), persona.fill)
             b.add("\n")
+        elif r < 0.75:
+            b.template(T.random_header(rng), persona.fill)
         base = self._add_body(b, rng, persona, self._target(rng))
         if rng.random() < 0.65:
             b.template(rng.choice(T.SIGNOFFS), persona.fill)

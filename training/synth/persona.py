@@ -293,8 +293,14 @@ class Persona:
         return F.date(rng)
 
     def _f_DATE_FULL(self) -> Segs:
-        st = self.rng.choice(("mdy_slash", "mdy_slash_short", "iso", "mon_d_y", "dmy_mon", "mdy_slash_yy"))
-        return F.date(self.rng, self.ymd, st)
+        rng = self.rng
+        st = rng.choice(("mdy_slash", "mdy_slash_short", "iso", "mon_d_y", "dmy_mon", "mdy_slash_yy"))
+        segs = F.date(rng, self.ymd, st)
+        if rng.random() < 0.2:  # a time of day follows; it is not PHI
+            h, m = rng.randint(0, 23), rng.choice((0, 5, 12, 15, 30, 45, 50))
+            times = (f" {h:02d}:{m:02d}", f" {h:02d}{m:02d}", f" at {h % 12 or 12}:{m:02d} PM")
+            segs += [(rng.choice(times), None)]
+        return segs
 
     def _f_DOB(self) -> Segs:
         y, m, d = self.ymd

@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+import random
+
 SENTENCES: tuple[str, ...] = (
     "Seen in consultation by {DOCTOR} on {DATE}.",
     "{PATIENT_TITLED} is a {AGE_SEX} who was admitted to {HOSPITAL} on {DATE}.",
@@ -259,3 +261,40 @@ NO_PHI_QUERIES: tuple[str, ...] = (
     "Is the flu shot available at the clinic?",
     "PT eval recommended; pt agrees.",
 )
+
+
+#: Header fields: label variants and the placeholder that fills them (composed by :func:`random_header`).
+HEADER_FIELDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("Patient", "Name", "PATIENT NAME", "Pt", "Patient Name", "PATIENT"), "{PATIENT_FULL}"),
+    (("Patient", "Name", "PT NAME"), "{PATIENT_LASTFIRST}"),
+    (("MRN", "MR#", "Med Rec #", "Medical Record Number", "Unit No", "Hospital #", "MR No."), "{MRN}"),
+    (("DOB", "Date of Birth", "D.O.B.", "Birth date", "BD"), "{DOB}"),
+    (("Age",), "{AGE_NUM}"),
+    (("Date", "Visit Date", "DOS", "Date of Service", "Admission Date", "Report date"), "{DATE_FULL}"),
+    (("Provider", "Attending", "PCP", "Referring Physician", "Author", "Surgeon"), "{DOCTOR}"),
+    (("Facility", "Location", "Clinic", "Hospital", "Site"), "{HOSPITAL}"),
+    (("Phone", "Tel", "Home phone", "Cell", "Contact #"), "{PHONE}"),
+    (("Fax", "Fax #", "FAX"), "{FAX}"),
+    (("Insurance ID", "Member ID", "Policy #", "Subscriber #", "Medicaid ID"), "{HEALTHPLAN}"),
+    (("Acct #", "Account", "Encounter #", "CSN", "FIN", "Visit ID", "Order #"), "{IDNUM}"),
+    (("Address", "Home address", "Addr"), "{ADDRESS}"),
+    (("Email", "E-mail"), "{EMAIL}"),
+    (("Occupation", "Job"), "{PROFESSION}"),
+    (("Employer",), "{ORGANIZATION}"),
+    (("Emergency contact", "Next of kin", "HCP"), "{RELATIVE} {PHONE}"),
+    (("Entered by", "User", "Transcriptionist"), "{USERNAME}"),
+    (("Sex", "Gender"), "{SEX1}"),
+    (("Room", "Bed"), "4B"),
+)
+
+
+def random_header(rng: random.Random) -> str:
+    """A registration header from 2-7 random fields, e.g. ``"MRN: {MRN}   DOB: {DOB}\\n"``."""
+    first = [HEADER_FIELDS[rng.choice((0, 0, 1))]]
+    rest = rng.sample(HEADER_FIELDS[2:], rng.randint(1, 6))
+    colon = rng.choice((": ", ":", " - ", ":  ", " "))
+    sep = rng.choice(("\n", "\n", "   ", " | ", "    ", "; "))
+    parts = [f"{rng.choice(labels)}{colon}{ph}" for labels, ph in first + rest]
+    if rng.random() < 0.3:
+        parts = [p.upper() if "{" not in p.split(colon)[0] else p for p in parts]
+    return sep.join(parts) + "\n\n"
