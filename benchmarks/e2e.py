@@ -61,62 +61,89 @@ def engine_windows(deid: Any, texts: Sequence[str]) -> list[Any]:
     return [e.ids[w.start : w.end] for e in encs for w in make_windows(len(e), deid.max_length, deid.stride)]
 
 
-def bench_engine(deid: Any, texts: Sequence[str], passes: int = 3, warmup_docs: int = 4) -> dict[str, Any]:
-    """Median notes/s, chars/s and window tokens/s of ``detect_many(redact=True)`` over ``passes``.
-
-    The per-stage seconds come from the engine's own :class:`StageTimer` (median over passes).
-    """
+def _timed_pass(deid: Any, texts: Sequence[str]) -> tuple[float, dict[str, float]]:
+    """Seconds of one ``detect_many(redact=True)`` pass and the engine's stage seconds."""
     from engine.pipeline import StageTimer
 
-    list(deid.detect_many(list(texts[:warmup_docs]), redact=True))
-    windows = engine_windows(deid, texts)
-    tokens = sum(len(w) + 2 for w in windows)
-    times, stages = [], []
-    for _ in range(passes):
-        deid.timer = StageTimer()
-        t0 = time.perf_counter()
-        n_out = sum(1 for _ in deid.detect_many(list(texts), redact=True))
-        times.append(time.perf_counter() - t0)
-        stages.append(dict(deid.timer.seconds))
-        if n_out != len(texts):
-            raise RuntimeError(f"engine returned {n_out} results for {len(texts)} notes")
+    deid.timer = StageTimer()
+    t0 = time.perf_counter()
+    n_out = sum(1 for _ in deid.detect_many(list(texts), redact=True))
+    sec = time.perf_counter() - t0
+    if n_out != len(texts):
+        raise RuntimeError(f"engine returned {n_out} results for {len(texts)} notes")
+    return sec, dict(deid.timer.seconds)
+
+
+def _summary(
+    times: list[float], texts: Sequence[str], tokens: int, stages: list[dict[str, float]] | None
+) -> dict[str, Any]:
     med = statistics.median(times)
-    names = sorted({k for s in stages for k in s})
-    stage_med = {k: statistics.median(s.get(k, 0.0) for s in stages) for k in names}
-    other = max(0.0, med - sum(stage_med.values()))
     chars = sum(len(t) for t in texts)
-    return {
+    out: dict[str, Any] = {
         "notes": len(texts),
         "chars": chars,
-        "windows": len(windows),
         "window_tokens": tokens,
-        "passes": passes,
+        "passes": len(times),
         "seconds_median": round(med, 4),
         "seconds_all": [round(t, 4) for t in times],
         "notes_per_s": round(len(texts) / med, 3),
         "chars_per_s": round(chars / med, 1),
         "tokens_per_s": round(tokens / med, 1),
-        "stages_s": {**{k: round(v, 4) for k, v in stage_med.items()}, "other": round(other, 4)},
     }
+    if stages is not None:
+        names = sorted({k for s in stages for k in s})
+        stage_med = {k: statistics.median(s.get(k, 0.0) for s in stages) for k in names}
+        other = max(0.0, med - sum(stage_med.values()))
+        out["stages_s"] = {**{k: round(v, 4) for k, v in stage_med.items()}, "other": round(other, 4)}
+    return out
 
 
-def bench_raw_model(deid: Any, texts: Sequence[str], passes: int = 3) -> dict[str, Any]:
-    """Tokens/s of ``runner.run`` alone on the windows the engine builds for ``texts``."""
+def bench_engine(deid: Any, texts: Sequence[str], passes: int = 3, warmup_docs: int = 4) -> dict[str, Any]:
+    """Median notes/s, chars/s and window tokens/s of ``detect_many(redact=True)`` over ``passes``.
+
+    The per-stage seconds come from the engine's own :class:`StageTimer` (median over passes).
+    """
+    list(deid.detect_many(list(texts[:warmup_docs]), redact=True))
+    tokens = sum(len(w) + 2 for w in engine_windows(deid, texts))
+    runs = [_timed_pass(deid, texts) for _ in range(passes)]
+    return _summary([r[0] for r in runs], texts, tokens, [r[1] for r in runs])
+
+
+def compare_interleaved(deid: Any, model_only: Any, texts: Sequence[str], passes: int = 3) -> dict[str, Any]:
+    """Engine (all layers), raw model and model-only engine, timed in interleaved passes.
+
+    subtle: on a shared machine the load drifts during a run; interleaving the three measurements
+    pass by pass and taking the median of the per-pass ratios keeps the ratios honest even when the
+    absolute numbers are not.
+    """
     windows = engine_windows(deid, texts)
     tokens = sum(len(w) + 2 for w in windows)
-    deid.runner.run(windows[: deid.runner.batch_size])  # warm-up
-    times = []
+    for d in (deid, model_only):
+        list(d.detect_many(list(texts[:4]), redact=True))
+    deid.runner.run(windows[: deid.runner.batch_size])
+    eng_t, eng_st, raw_t, mo_t, mo_st = [], [], [], [], []
     for _ in range(passes):
+        t, st = _timed_pass(deid, texts)
+        eng_t.append(t)
+        eng_st.append(st)
         t0 = time.perf_counter()
         deid.runner.run(windows)
-        times.append(time.perf_counter() - t0)
-    med = statistics.median(times)
+        raw_t.append(time.perf_counter() - t0)
+        t, st = _timed_pass(model_only, texts)
+        mo_t.append(t)
+        mo_st.append(st)
+    raw = _summary(raw_t, texts, tokens, None)
+    raw["batch_size"] = deid.runner.batch_size
+    raw["windows"] = len(windows)
     return {
-        "windows": len(windows),
-        "window_tokens": tokens,
-        "batch_size": deid.runner.batch_size,
-        "seconds_median": round(med, 4),
-        "tokens_per_s": round(tokens / med, 1),
+        "engine": _summary(eng_t, texts, tokens, eng_st),
+        "model_only": _summary(mo_t, texts, tokens, mo_st),
+        "raw_model": raw,
+        "efficiency_pct": round(100 * statistics.median(r / e for r, e in zip(raw_t, eng_t, strict=True)), 1),
+        "hybrid_cost_pct": round(
+            100 * statistics.median(1 - m / e for m, e in zip(mo_t, eng_t, strict=True)), 1
+        ),
+        "ratio_method": "median over interleaved passes of per-pass ratios",
     }
 
 

@@ -45,7 +45,8 @@ def render(r: dict[str, Any]) -> str:
     L = [
         f"# deid benchmark ({'quick' if r['quick'] else 'full'})",
         "",
-        f"Started {r['started']}, took {r.get('duration_s')} s, {r['threads']} onnxruntime threads.",
+        f"Started {r['started']}, took {r.get('duration_s')} s wall ({r.get('process_cpu_s')} s CPU), "
+        f"{r['threads']} onnxruntime threads.",
         "",
     ]
     if r.get("noisy"):
