@@ -222,3 +222,18 @@ def test_throughput_100kb(layer: HybridLayer) -> None:
     dt = time.perf_counter() - t0
     # A loose CI floor (2 shared cores); the measured figure is reported by benchmarks.
     assert len(text) / dt > 100_000
+
+
+@pytest.mark.parametrize(
+    "blob",
+    ["^" * 100_000, "Dunn " * 20_000, "MWF-" * 25_000, "1/" * 50_000, "A" * 100_000, "Ohio " * 20_000,
+     "Kemper Hospital " * 6_000, "x|" * 50_000],
+)
+def test_layer_pathological_input_is_fast(layer: HybridLayer, blob: str) -> None:
+    doc = Document("p", blob, group="g")
+    seed = [Span(0, min(4, len(blob)), "NAME", "PATIENT", 0.99, "model")]
+    t0 = time.process_time()
+    final = layer.postprocess(doc, seed + layer.detect(doc))
+    layer.propagate_group([doc, doc], [final, final])
+    assert time.process_time() - t0 < 2.0
+    assert all(a.end <= b.start for a, b in zip(final, final[1:], strict=False))

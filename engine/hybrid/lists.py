@@ -110,6 +110,10 @@ class ListDetector:
                 self._index.setdefault(t, k)
         self._source_prefix = "list"
         self._firsts = frozenset(t.split(" ", 1)[0] for t in self._index)
+        # Word-level proper prefixes of multi-word terms: extend an n-gram only while it is one.
+        self._prefixes = frozenset(
+            " ".join(t.split(" ")[:i]) for t in self._index for i in range(1, t.count(" ") + 1)
+        )
         self._max_n = max((t.count(" ") + 1 for t in self._index), default=0)
 
     @classmethod
@@ -136,7 +140,7 @@ class ListDetector:
         if len(low) != len(text):  # rare Unicode whose lower case changes length: keep offsets exact
             low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         out: list[Span] = []
-        index, allow, firsts, max_n = self._index, self.allow, self._firsts, self._max_n
+        index, allow, firsts, prefixes = self._index, self.allow, self._firsts, self._prefixes
         search = _WORD.search
         blocked = 0  # end of the last hit: hits do not overlap
         for m in _WORD.finditer(low):
@@ -145,7 +149,7 @@ class ListDetector:
                 continue
             key = low[s:e]
             hit, hit_end, hit_key, end = index.get(key), e, key, e
-            for _ in range(max_n - 1):
+            while key in prefixes:
                 nxt = search(low, end, end + _MAX_GAP + 40)
                 if nxt is None or nxt.start() - end > _MAX_GAP or not low[end : nxt.start()].isspace():
                     break

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from engine.types import Span
 
@@ -42,6 +43,7 @@ _UNKNOWN_PRIORITY = 2
 WEAK_PRIORITY = 2  # at or below: vetoed by the allow list
 
 
+@lru_cache(maxsize=4096)
 def source_priority(source: str) -> int:
     """Priority of a span source (``"regex:DATE_MDY"`` -> 4, ``"propagate"`` -> 1)."""
     return SOURCE_PRIORITY.get(source.split(":", 1)[0], _UNKNOWN_PRIORITY)
