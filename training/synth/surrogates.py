@@ -278,7 +278,6 @@ class Pools:
 
 _OK_CITY = re.compile(r"^[A-Z][A-Za-z .'\-]{2,30}$")
 
-_DEMONYM_RULES = (("ia", "ian"), ("a", "an"), ("y", "ian"), ("o", "an"), ("e", "ian"), ("", "ian"))
 _DEMONYM_FIXED = {
     "United States": "American",
     "France": "French",
@@ -289,7 +288,6 @@ _DEMONYM_FIXED = {
     "Ireland": "Irish",
     "Spain": "Spanish",
     "Netherlands": "Dutch",
-    "Vietnam": "Vietnamese",
     "Viet Nam": "Vietnamese",
     "Philippines": "Filipino",
     "Poland": "Polish",
@@ -310,23 +308,84 @@ _DEMONYM_FIXED = {
     "Switzerland": "Swiss",
     "Lebanon": "Lebanese",
     "Sudan": "Sudanese",
-    "Senegal": "Senegalese",
     "Iceland": "Icelandic",
+    "Senegal": "Senegalese",
     "Norway": "Norwegian",
     "Canada": "Canadian",
+    "Cuba": "Cuban",
+    "Kenya": "Kenyan",
+    "Uganda": "Ugandan",
+    "Jamaica": "Jamaican",
+    "Guatemala": "Guatemalan",
+    "Korea": "Korean",
+    "Rwanda": "Rwandan",
+    "Argentina": "Argentine",
+    "Ghana": "Ghanaian",
+    "Brazil": "Brazilian",
+    "Chile": "Chilean",
+    "Egypt": "Egyptian",
+    "Iran": "Iranian",
+    "Morocco": "Moroccan",
+    "Nepal": "Nepali",
+    "Afghanistan": "Afghan",
+    "Belgium": "Belgian",
+    "Ecuador": "Ecuadorian",
+    "El Salvador": "Salvadoran",
+    "Honduras": "Honduran",
+    "Nicaragua": "Nicaraguan",
+    "Puerto Rico": "Puerto Rican",
+    "Dominican Republic": "Dominican",
+    "Ukraine": "Ukrainian",
+    "Italy": "Italian",
+    "Hungary": "Hungarian",
+    "Venezuela": "Venezuelan",
+    "Paraguay": "Paraguayan",
+    "Uruguay": "Uruguayan",
+    "Cabo Verde": "Cape Verdean",
+    "Trinidad and Tobago": "Trinidadian",
+    "Barbados": "Barbadian",
+    "Eritrea": "Eritrean",
+    "Sri Lanka": "Sri Lankan",
+    "Uzbekistan": "Uzbek",
+    "Kazakhstan": "Kazakh",
+    "Yemen": "Yemeni",
+    "Saudi Arabia": "Saudi",
+    "Qatar": "Qatari",
+    "Kuwait": "Kuwaiti",
+    "Jordan": "Jordanian",
+    "United Kingdom": "British",
+    "Laos": "Laotian",
+    "Myanmar": "Burmese",
+    "Taiwan": "Taiwanese",
+    "Cyprus": "Cypriot",
+    "Malta": "Maltese",
+    "Czechia": "Czech",
+    "Congo": "Congolese",
+    "Cameroon": "Cameroonian",
+    "Angola": "Angolan",
+    "Zimbabwe": "Zimbabwean",
+    "Mali": "Malian",
+    "Guinea": "Guinean",
+    "Sierra Leone": "Sierra Leonean",
+    "Benin": "Beninese",
+    "Togo": "Togolese",
+    "Burundi": "Burundian",
+    "Mozambique": "Mozambican",
+    "Madagascar": "Malagasy",
+    "Fiji": "Fijian",
+    "Samoa": "Samoan",
+    "New Zealand": "New Zealander",
+    "Luxembourg": "Luxembourgish",
+    "Austria": "Austrian",
+    "Croatia": "Croatian",
 }
 
 
 def _demonyms(countries: list[str]) -> list[str]:
-    """Nationality adjectives derived from pycountry names (fixed exceptions, else suffix rules)."""
+    """Nationality adjectives: a table of irregular forms, plus "-ia" -> "-ian" (Albania -> Albanian)."""
     out = set(_DEMONYM_FIXED.values())
-    for c in countries:
-        if c in _DEMONYM_FIXED or " " in c or not c.isascii():
-            continue
-        for end, rep in _DEMONYM_RULES:
-            if c.endswith(end):
-                out.add(c[: len(c) - len(end)] + rep if end else c + rep)
-                break
+    fixed = set(_DEMONYM_FIXED) | {"Czech Republic", "Somalia"}
+    out |= {c + "n" for c in countries if c.endswith("ia") and " " not in c and c not in fixed}
     return sorted(out)
 
 
