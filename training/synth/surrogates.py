@@ -19,6 +19,8 @@ import unicodedata
 import zlib
 from dataclasses import dataclass, field
 
+from training.synth.nationalities import demonyms
+
 #: Faker person locales whose names are in Latin script, with sampling weights (US names dominate).
 NAME_LOCALES: dict[str, float] = {
     "en_US": 5.0,
@@ -207,7 +209,7 @@ class Pools:
         import pycountry
 
         p.countries = sorted({c.name for c in pycountry.countries if "," not in c.name and "(" not in c.name})
-        p.nationalities = _demonyms(p.countries)
+        p.nationalities = demonyms(p.countries)
         p.countries = _split(p.countries, split) + ["USA", "U.S.", "United States"]
         fk = Faker("en_US")
         fk.seed_instance(seed)
@@ -277,117 +279,6 @@ class Pools:
 
 
 _OK_CITY = re.compile(r"^[A-Z][A-Za-z .'\-]{2,30}$")
-
-_DEMONYM_FIXED = {
-    "United States": "American",
-    "France": "French",
-    "Germany": "German",
-    "China": "Chinese",
-    "Japan": "Japanese",
-    "Mexico": "Mexican",
-    "Ireland": "Irish",
-    "Spain": "Spanish",
-    "Netherlands": "Dutch",
-    "Viet Nam": "Vietnamese",
-    "Philippines": "Filipino",
-    "Poland": "Polish",
-    "Portugal": "Portuguese",
-    "Sweden": "Swedish",
-    "Turkey": "Turkish",
-    "Thailand": "Thai",
-    "Pakistan": "Pakistani",
-    "Bangladesh": "Bangladeshi",
-    "Iraq": "Iraqi",
-    "Israel": "Israeli",
-    "Greece": "Greek",
-    "Haiti": "Haitian",
-    "Peru": "Peruvian",
-    "Somalia": "Somali",
-    "Denmark": "Danish",
-    "Finland": "Finnish",
-    "Switzerland": "Swiss",
-    "Lebanon": "Lebanese",
-    "Sudan": "Sudanese",
-    "Iceland": "Icelandic",
-    "Senegal": "Senegalese",
-    "Norway": "Norwegian",
-    "Canada": "Canadian",
-    "Cuba": "Cuban",
-    "Kenya": "Kenyan",
-    "Uganda": "Ugandan",
-    "Jamaica": "Jamaican",
-    "Guatemala": "Guatemalan",
-    "Korea": "Korean",
-    "Rwanda": "Rwandan",
-    "Argentina": "Argentine",
-    "Ghana": "Ghanaian",
-    "Brazil": "Brazilian",
-    "Chile": "Chilean",
-    "Egypt": "Egyptian",
-    "Iran": "Iranian",
-    "Morocco": "Moroccan",
-    "Nepal": "Nepali",
-    "Afghanistan": "Afghan",
-    "Belgium": "Belgian",
-    "Ecuador": "Ecuadorian",
-    "El Salvador": "Salvadoran",
-    "Honduras": "Honduran",
-    "Nicaragua": "Nicaraguan",
-    "Puerto Rico": "Puerto Rican",
-    "Dominican Republic": "Dominican",
-    "Ukraine": "Ukrainian",
-    "Italy": "Italian",
-    "Hungary": "Hungarian",
-    "Venezuela": "Venezuelan",
-    "Paraguay": "Paraguayan",
-    "Uruguay": "Uruguayan",
-    "Cabo Verde": "Cape Verdean",
-    "Trinidad and Tobago": "Trinidadian",
-    "Barbados": "Barbadian",
-    "Eritrea": "Eritrean",
-    "Sri Lanka": "Sri Lankan",
-    "Uzbekistan": "Uzbek",
-    "Kazakhstan": "Kazakh",
-    "Yemen": "Yemeni",
-    "Saudi Arabia": "Saudi",
-    "Qatar": "Qatari",
-    "Kuwait": "Kuwaiti",
-    "Jordan": "Jordanian",
-    "United Kingdom": "British",
-    "Laos": "Laotian",
-    "Myanmar": "Burmese",
-    "Taiwan": "Taiwanese",
-    "Cyprus": "Cypriot",
-    "Malta": "Maltese",
-    "Czechia": "Czech",
-    "Congo": "Congolese",
-    "Cameroon": "Cameroonian",
-    "Angola": "Angolan",
-    "Zimbabwe": "Zimbabwean",
-    "Mali": "Malian",
-    "Guinea": "Guinean",
-    "Sierra Leone": "Sierra Leonean",
-    "Benin": "Beninese",
-    "Togo": "Togolese",
-    "Burundi": "Burundian",
-    "Mozambique": "Mozambican",
-    "Madagascar": "Malagasy",
-    "Fiji": "Fijian",
-    "Samoa": "Samoan",
-    "New Zealand": "New Zealander",
-    "Luxembourg": "Luxembourgish",
-    "Austria": "Austrian",
-    "Croatia": "Croatian",
-}
-
-
-def _demonyms(countries: list[str]) -> list[str]:
-    """Nationality adjectives: a table of irregular forms, plus "-ia" -> "-ian" (Albania -> Albanian)."""
-    out = set(_DEMONYM_FIXED.values())
-    fixed = set(_DEMONYM_FIXED) | {"Czech Republic", "Somalia"}
-    out |= {c + "n" for c in countries if c.endswith("ia") and " " not in c and c not in fixed}
-    return sorted(out)
-
 
 _POOLS: dict[tuple[str, int], Pools] = {}
 
