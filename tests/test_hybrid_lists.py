@@ -60,6 +60,7 @@ HOSPITAL_CASES = [
     ("went to the hospital", []),
     ("seen at the Hospital yesterday", []),
     ("Center. General Hospital", []),
+    ("PCP is Dr. Lena Ortiz at Riverside Clinic", [("Riverside Clinic", "HOSPITAL")]),
 ]
 
 

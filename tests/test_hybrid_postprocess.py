@@ -226,8 +226,16 @@ def test_throughput_100kb(layer: HybridLayer) -> None:
 
 @pytest.mark.parametrize(
     "blob",
-    ["^" * 100_000, "Dunn " * 20_000, "MWF-" * 25_000, "1/" * 50_000, "A" * 100_000, "Ohio " * 20_000,
-     "Kemper Hospital " * 6_000, "x|" * 50_000],
+    [
+        "^" * 100_000,
+        "Dunn " * 20_000,
+        "MWF-" * 25_000,
+        "1/" * 50_000,
+        "A" * 100_000,
+        "Ohio " * 20_000,
+        "Kemper Hospital " * 6_000,
+        "x|" * 50_000,
+    ],
 )
 def test_layer_pathological_input_is_fast(layer: HybridLayer, blob: str) -> None:
     doc = Document("p", blob, group="g")

@@ -89,6 +89,7 @@ NEGATIVE = [
     "SSN 000-12-3456",
     "WBC 12.5 (H)",
     "march forward",
+    "Lena Ortiz, MD and Ann Lee, PA",
     "given 25 mg",
 ]
 

@@ -182,7 +182,7 @@ class ListDetector:
         return out
 
 
-_CONNECTORS = frozenset({"of", "the", "and", "&", "for", "at", "st", "st."})
+_CONNECTORS = frozenset({"of", "the", "and", "&", "st", "st."})
 _STOP_LEAD = frozenset(
     {
         "at",

@@ -109,6 +109,18 @@ def varied_digits(text: str, m: re.Match[str]) -> bool:
     return len(set(m.group())) > 1
 
 
+_CREDENTIAL_CODES = frozenset({"MD", "PA"})
+
+
+def valid_state_code(text: str, m: re.Match[str]) -> bool:
+    """``Name, MD`` and ``Name, PA`` are credentials far more often than Maryland or Pennsylvania.
+
+    Those two codes count only before a ZIP code (template STATE_CODE_ZIP).
+    """
+    v = m.group("value") if "value" in m.re.groupindex else m.group()
+    return v not in _CREDENTIAL_CODES
+
+
 def has_digit(text: str, m: re.Match[str]) -> bool:
     """The annotated value contains at least one digit."""
     v = m.group("value") if "value" in m.re.groupindex else m.group()
@@ -168,6 +180,7 @@ VALIDATORS: dict[str, Validator] = {
     "ip.v1": valid_ip,
     "ssn.v1": valid_ssn,
     "has_digit.v1": has_digit,
+    "state_code.v1": valid_state_code,
     "varied_digits.v1": varied_digits,
     "vin.v1": valid_vin,
     "year.v1": valid_year,
