@@ -96,6 +96,12 @@ class OptimConfig(_Frozen):
         description="Budget in real (non-pad) training tokens; converted to steps from the mean window "
         "length. The smallest of epochs, max_steps and this budget wins.",
     )
+    max_minutes: float | None = Field(
+        None,
+        gt=0,
+        description="Wall-clock budget for the training loop: stop (with a last eval and checkpoint) once "
+        "it is spent. A guard for shared or slow machines; the LR schedule still follows the step count.",
+    )
     seed: int = Field(13, description="Seed for weights of the new head, shuffling and the dev subset.")
     logging_steps: int = Field(20, ge=1, description="Log loss and tokens/s every N steps.")
     group_by_length: bool = Field(True, description="Batch windows of similar length (less padding).")

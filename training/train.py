@@ -227,6 +227,27 @@ def _trainer_class(weights: list[float] | None) -> type:
     return DeidTrainer
 
 
+def _time_budget_callback(seconds: float, has_dev: bool) -> Any:
+    """Stop training once ``seconds`` of training loop have passed; evaluate and save on the way out."""
+    from transformers import TrainerCallback
+
+    class TimeBudget(TrainerCallback):  # type: ignore[misc]
+        t0: float | None = None
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            self.t0 = time.perf_counter()
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> Any:
+            if self.t0 is not None and time.perf_counter() - self.t0 > seconds:
+                print(f"[deid train] time budget of {seconds / 60:.1f} min spent at step {state.global_step}")
+                control.should_training_stop = True
+                control.should_save = True
+                control.should_evaluate = has_dev
+            return control
+
+    return TimeBudget()
+
+
 def _device(cfg: TrainConfig) -> str:
     import torch
 
@@ -306,6 +327,8 @@ def train(cfg: TrainConfig) -> TrainResult:
     callbacks = []
     if dev_ex and cfg.eval.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.eval.early_stopping_patience))
+    if cfg.train.max_minutes:
+        callbacks.append(_time_budget_callback(cfg.train.max_minutes * 60.0, bool(dev_ex)))
 
     def compute_metrics(p: Any) -> dict[str, float]:
         return seqeval_metrics(np.asarray(p.predictions), np.asarray(p.label_ids), id2label)
