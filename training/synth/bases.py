@@ -180,7 +180,7 @@ _PATTERNS: list[tuple[str, str]] = [
     (
         "AGE",
         r"(?<![\d/.])\b(?P<age>\d{1,3}(?:[-\s]\d/\d|\.\d)?)(?=(?:-|\s)?(?:(?:year|yr|month|week|day)s?(?:-|\s)old|y/o|y\.o\.|yo\b"
-        r"|(?:-|\s)years?\sof\sage))|(?<=\b[Aa]ge\s)(?P<age2>\d{1,3})\b|\b(?:his|her|their|mid|late|early)[\s-](?P<age3>\d0'?s)\b",
+        r"|(?:-|\s)years?\sof\sage))|\b(?:[Aa]ge(?:d|\sof)?|AGE|died\sat|passed\saway\sat)\s(?P<age2>\d{1,3}(?:\.\d)?)\b(?![./]\d)|\b(?:his|her|their|mid|late|early)[\s-](?P<age3>\d0'?s)\b",
     ),
     (
         "DATE",
