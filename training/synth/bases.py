@@ -160,6 +160,12 @@ _STOP_NAMES = frozenset(
     }
 )
 
+_DEPT_WORDS = frozenset(
+    "The This Our Pulmonary Pediatric Medicine Surgical Outpatient Psychiatry Cardiology Oncology Emergency "
+    "Cancer Heart Wound Sleep Dialysis Eye Bariatric Trauma Women's Children's Rehabilitation Urgent "
+    "Family Primary Internal General Medical Care Health Regional Community University County".split()
+)
+
 _PATTERNS: list[tuple[str, str]] = [
     # "Christine Hernandez is a 43-year-old": the metadata name does not always match the note
     (
@@ -172,6 +178,12 @@ _PATTERNS: list[tuple[str, str]] = [
         "HOSPPLC",
         r"\b(?P<hosp>(?:ABCD?|XYZ)\s(?:General\s)?(?:Hospital|Medical\sCenter|Clinic|Practice|[Oo]rthopedics))\b",
     ),
+    # real facility names left in the base notes ("St. Thomas Memorial Hospital", "Life Care Center")
+    (
+        "FACILITY",
+        r"\b(?P<fac>(?:St\.\s)?(?:[A-Z][a-z]+\s){1,3}(?:Memorial\s)?"
+        r"(?:Hospital|Medical\sCenter|Care\sCenter|Nursing\sHome|Health\sSystem|Rehabilitation\sCenter))\b",
+    ),
     (
         "TITLED",
         rf"\b(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Doctor)\.?\s)"
@@ -180,7 +192,7 @@ _PATTERNS: list[tuple[str, str]] = [
     (
         "AGE",
         r"(?<![\d/.])\b(?P<age>\d{1,3}(?:[-\s]\d/\d|\.\d)?)(?=(?:-|\s)?(?:(?:year|yr|month|week|day)s?(?:-|\s)old|y/o|y\.o\.|yo\b"
-        r"|(?:-|\s)years?\sof\sage))|\b(?:[Aa]ge(?:d|\sof)?|AGE|died\sat|passed\saway\sat)\s(?P<age2>\d{1,3}(?:\.\d)?)\b(?![./]\d)|\b(?:his|her|their|mid|late|early)[\s-](?P<age3>\d0'?s)\b",
+        r"|(?:-|\s)years?\sof\sage))|\b(?:[Aa]ge(?:d|s|\sof)?|AGE|died\sat|passed\saway\sat)\s(?P<age2>\d{1,3}(?:\.\d)?)\b(?![./]\d)|\b(?:his|her|their|mid|late|early)[\s-](?P<age3>\d0'?s)\b",
     ),
     (
         "DATE",
@@ -239,6 +251,11 @@ def scrub(text: str, first: str = "", last: str = "") -> list[tuple[str, str | N
             out.append((name, kind))
             pos = m.start("tname") + len(name)
             continue
+        elif m.group("fac") is not None:
+            prefix = m.group("fac").split()[:-2] or m.group("fac").split()[:1]
+            if set(prefix) <= _DEPT_WORDS or prefix[0] in ("The", "This", "Our"):
+                continue  # generic ("the Community Hospital") or a department, not a named facility
+            out += [(text[pos : m.start()], None), (m.group("fac"), "@HOSPITAL")]
         elif m.group("hosp") is not None:
             out += [(text[pos : m.start()], None), (m.group("hosp"), "@HOSPITAL")]
         elif m.group("pname") is not None:
