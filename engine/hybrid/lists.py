@@ -223,7 +223,9 @@ class HospitalDetector:
         alts = sorted({s.strip() for s in suffixes if s.strip()}, key=len, reverse=True)
         forms = [re.escape(a).replace(r"\ ", r"\s{1,2}") for a in alts]
         forms += [re.escape(a.upper()).replace(r"\ ", r"\s{1,2}") for a in alts]
-        self._suffix = re.compile(r"\b(?:" + "|".join(forms) + r")\b")
+        # subtle: no leading \b, so re can skip ahead on the suffixes' first letters; the word
+        # boundary before the suffix is checked in detect().
+        self._suffix = re.compile(r"(?:" + "|".join(forms) + r")\b")
         self.allow = frozenset(allow)
         self.score = score
 
@@ -232,6 +234,8 @@ class HospitalDetector:
         text = doc.text
         out: list[Span] = []
         for m in self._suffix.finditer(text):
+            if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_"):
+                continue
             start = m.start()
             named = False
             pos = m.start()
