@@ -224,6 +224,8 @@ def test_date_formats_cover_i2b2_table() -> None:
     assert F.date(rng, (2011, 2, 10), "dmy_mon") == [("10-Feb-2011", "DATE")]
     assert F.date(rng, (1976, 9, 1), "mon3_y") == [("Sep-1976", "DATE")]
     assert F.date(rng, (1963, 9, 1), "apos_yy") == [("'63", "DATE")]
+    assert F.date(rng, (1963, 9, 1), "decade")[0][0] in ("60's", "60s")
+    assert F.date(rng, style="weekday_letters")[0][0] in F.WEEKDAY_LETTERS
 
 
 def test_builder_rejects_bad_spans() -> None:

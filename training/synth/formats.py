@@ -150,10 +150,10 @@ DATE_STYLES: dict[str, float] = {
     "m_yy": 1,
     "year": 6,
     "apos_yy": 1,
-    "decade": 0.7,
+    "decade": 0,  # only where a decade is meant: the {DECADE} placeholder
     "month": 2,
     "weekday": 3,
-    "weekday_letters": 1,
+    "weekday_letters": 0,  # only where a schedule is meant: the {WEEKDAYS} placeholder
     "dotted": 0.5,
     "compact": 0.5,
     "holiday": 0.7,

@@ -372,3 +372,6 @@ class Persona:
 
     def _f_STREETNAME(self) -> Segs:
         return [(self.street.split(" ", 1)[1], "STREET")]
+
+    def _f_DECADE(self) -> Segs:
+        return F.date(self.rng, style="decade")

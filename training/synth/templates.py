@@ -128,6 +128,9 @@ SENTENCES: tuple[str, ...] = (
     "HPI: {AGE_SEX} s/p fall at home on {DATE}.",
     "Twin brother died at age {AGE_NUM} of colon cancer.",
     "Patient is {AGE_NUM} years old.",
+    "Hysterectomy in the {DECADE} for fibroids.",
+    "Has been on dialysis since the {DECADE}.",
+    "Smoked from the {DECADE} until {DATE}.",
 )
 
 CONFUSABLES: tuple[str, ...] = (
