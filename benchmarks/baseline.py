@@ -6,22 +6,21 @@ silently truncated (stride needs a fast tokenizer, which BERT checkpoints have).
 fp32 with ``batch_size`` windows per forward, the strongest plain-transformers setup.
 
 Example:
-    >>> base = bench_pipeline("runs/default/final", texts, 2, 256, 64)  # doctest: +SKIP
-    >>> base["notes_per_s"] > 0                                         # doctest: +SKIP
+    >>> cmp = compare_baseline("runs/default/final", deid, texts, 2, 256, 64)  # doctest: +SKIP
+    >>> cmp["speedup"] > 0                                                       # doctest: +SKIP
     True
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Sequence
 from typing import Any
 
 
-def bench_pipeline(
-    checkpoint: str, texts: Sequence[str], threads: int, max_length: int, stride: int, batch_size: int = 8
-) -> dict[str, Any]:
-    """notes/s and chars/s of the HF pipeline on ``texts`` (one warm-up note, one timed pass)."""
+def make_pipeline(checkpoint: str, threads: int, max_length: int, stride: int) -> tuple[Any, str]:
+    """The HF token-classification pipeline (warmed up) and a note on how it treats long inputs."""
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
 
@@ -29,6 +28,7 @@ def bench_pipeline(
     tok = AutoTokenizer.from_pretrained(checkpoint, model_max_length=max_length)
     model = AutoModelForTokenClassification.from_pretrained(checkpoint).eval()
     mode = f"stride={stride}, model_max_length={max_length} (long notes chunked, not truncated)"
+    warm = "Seen by Dr. Foley on 7/22 at Calvert Hospital. " * 40
     try:
         pipe = pipeline(
             "token-classification",
@@ -38,35 +38,57 @@ def bench_pipeline(
             stride=stride,
             device=-1,
         )
-        pipe(texts[0])
+        pipe(warm)
     except Exception as e:  # noqa: BLE001 - older transformers: no stride, so it truncates
         mode = f"no stride support ({type(e).__name__}); inputs TRUNCATED to {max_length} tokens"
         pipe = pipeline(
             "token-classification", model=model, tokenizer=tok, aggregation_strategy="simple", device=-1
         )
-        pipe(texts[0])
-    t0 = time.perf_counter()
-    out = pipe(list(texts), batch_size=batch_size)
-    sec = time.perf_counter() - t0
-    entities = sum(len(o) for o in out)
+        pipe(warm)
+    return pipe, mode
+
+
+def compare_baseline(
+    checkpoint: str,
+    deid: Any,
+    texts: Sequence[str],
+    threads: int,
+    max_length: int,
+    stride: int,
+    passes: int = 1,
+    batch_size: int = 8,
+) -> dict[str, Any]:
+    """Pipeline and engine on the same notes, interleaved; ``speedup`` = median per-pass time ratio."""
+    pipe, mode = make_pipeline(checkpoint, threads, max_length, stride)
+    list(deid.detect_many(list(texts[:2]), redact=True))
+    pipe_t, eng_t, entities = [], [], 0
+    for _ in range(passes):
+        t0 = time.perf_counter()
+        out = pipe(list(texts), batch_size=batch_size)
+        pipe_t.append(time.perf_counter() - t0)
+        entities = sum(len(o) for o in out)
+        t0 = time.perf_counter()
+        list(deid.detect_many(list(texts), redact=True))
+        eng_t.append(time.perf_counter() - t0)
     chars = sum(len(t) for t in texts)
-    return {
-        "notes": len(texts),
-        "chars": chars,
-        "seconds": round(sec, 4),
-        "notes_per_s": round(len(texts) / sec, 3),
-        "chars_per_s": round(chars / sec, 1),
+
+    def summary(times: list[float]) -> dict[str, Any]:
+        med = statistics.median(times)
+        return {
+            "notes": len(texts),
+            "chars": chars,
+            "seconds": round(med, 4),
+            "seconds_all": [round(t, 4) for t in times],
+            "notes_per_s": round(len(texts) / med, 3),
+            "chars_per_s": round(chars / med, 1),
+        }
+
+    pipeline_row = {
+        **summary(pipe_t),
         "entities": entities,
         "batch_size": batch_size,
         "mode": mode,
         "framework": "transformers pipeline, PyTorch fp32 CPU",
     }
-
-
-def bench_engine_same(deid: Any, texts: Sequence[str]) -> dict[str, Any]:
-    """The engine on exactly the baseline's notes (warm, one timed pass)."""
-    list(deid.detect_many(list(texts[:2]), redact=True))
-    t0 = time.perf_counter()
-    list(deid.detect_many(list(texts), redact=True))
-    sec = time.perf_counter() - t0
-    return {"notes": len(texts), "seconds": round(sec, 4), "notes_per_s": round(len(texts) / sec, 3)}
+    speedup = statistics.median(p / e for p, e in zip(pipe_t, eng_t, strict=True))
+    return {"pipeline": pipeline_row, "engine": summary(eng_t), "speedup": round(speedup, 2)}

@@ -46,7 +46,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     p.add_argument(
-        "--cache-dir", default=None, help="where exported ONNX variants are cached (default OUT/cache)"
+        "--cache-dir",
+        default=None,
+        help="where exported ONNX variants are cached (default ~/.cache/deid/bench-variants)",
     )
     p.set_defaults(func=run)
 

@@ -64,17 +64,32 @@ def thread_scaling(make_engine: Any, texts: Sequence[str], threads: Sequence[int
 
 _RSS_SCRIPT = """
 import json, resource, sys, time
+
+
+def hwm_kib():
+    # subtle: ru_maxrss survives fork+exec on Linux (the child would report the parent's peak);
+    # VmHWM belongs to this process image only.
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 from benchmarks.corpus import long_note
 from benchmarks.e2e import build_engine
+
 model_dir, threads, chars = json.loads(sys.argv[1])
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = hwm_kib()
 deid, note = build_engine(model_dir, threads)
-loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+loaded = hwm_kib()
 text = long_note(chars, seed=1)
 t0 = time.perf_counter()
 r = next(iter(deid.detect_many([text], redact=True)))
 sec = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm_kib()
 print(json.dumps({"rss_mib_after_import": round(before / 1024, 1),
                   "rss_mib_after_load": round(loaded / 1024, 1),
                   "peak_rss_mib": round(peak / 1024, 1), "chars": chars, "seconds": round(sec, 3),

@@ -58,6 +58,7 @@ def quick_report(tiny_artifact: Path, tiny_checkpoint: Path, tmp_path_factory: p
         dev=str(dev),
         threads=(1, 2),
         sizes=SMALL,
+        cache_dir=out / "cache",
     )
     return run_suite(settings), out
 
