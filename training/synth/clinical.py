@@ -251,6 +251,7 @@ ICU_FRAGMENTS = (
             "FAMILY MTG W/ {DOCTOR} {DATE}",
         ),
     ),
+    ("MD", ("DR {EPONYM_DOCTOR} AWARE", "SEEN BY DR {EPONYM_DOCTOR}; FOLEY OUT", "DR {DOCTOR_LAST} AWARE")),
     (
         "PLAN",
         (

@@ -16,7 +16,14 @@ import random
 from dataclasses import dataclass, field
 
 from training.synth import formats as F
-from training.synth.surrogates import Pools
+from training.synth.surrogates import Pools, split_of
+
+#: Surnames that are also eponyms or clinical words: as names they are PHI, in "Foley catheter" not.
+EPONYM_SURNAMES = tuple(
+    """Foley Parkinson Bell Graves Murphy Wilson Addison Cushing Crohn Hodgkin Barrett Babinski Homans Whipple
+    Apgar Kernig Romberg Allen Doppler Holter Swan Ganz Tinel Phalen Hoffman Raynaud Huntington Bowen Paget
+    Marfan Turner Down Kaposi""".split()
+)
 
 Segs = F.Segs
 
@@ -375,3 +382,9 @@ class Persona:
 
     def _f_DECADE(self) -> Segs:
         return F.date(self.rng, style="decade")
+
+    def _f_EPONYM_DOCTOR(self) -> Segs:
+        """A clinician whose surname is also an eponym ("Dr. Foley placed a Foley catheter")."""
+        # train gets all of them (the contrast is the point); dev only its own hash share
+        names = [n for n in EPONYM_SURNAMES if self.pools.split == "train" or split_of(n) == "dev"]
+        return [(self.rng.choice(names), "DOCTOR")]

@@ -129,6 +129,10 @@ SENTENCES: tuple[str, ...] = (
     "Twin brother died at age {AGE_NUM} of colon cancer.",
     "Patient is {AGE_NUM} years old.",
     "Hysterectomy in the {DECADE} for fibroids.",
+    "Dr. {EPONYM_DOCTOR} placed a Foley catheter; Murphy sign negative.",
+    "Dr. {EPONYM_DOCTOR} (neurology) confirmed Parkinson disease; Babinski negative.",
+    "Bell palsy evaluated by Dr. {EPONYM_DOCTOR} on {DATE}.",
+    "Holter monitor ordered by {EPONYM_DOCTOR}, MD.",
     "Has been on dialysis since the {DECADE}.",
     "Smoked from the {DECADE} until {DATE}.",
 )
