@@ -284,3 +284,13 @@ def test_cli_writes_corpus_and_stats(data_dir: Path, tmp_path: Path) -> None:
     register(parser.add_subparsers())
     args = parser.parse_args(["synth", "--out", str(out), "--n-train", "1"])
     assert args.func.__name__ == "run"
+
+
+def test_eponym_surnames_are_doctors_in_train(train_gen: Generator) -> None:
+    from training.synth.persona import EPONYM_SURNAMES, Persona
+
+    p = Persona.draw(train_gen.pools, random.Random(5))
+    names = {p.fill("EPONYM_DOCTOR")[0] for _ in range(200)}
+    surfaces = {t for t, _ in names}
+    assert {k for _, k in names} == {"DOCTOR"}
+    assert "Foley" in surfaces and surfaces <= set(EPONYM_SURNAMES)
