@@ -55,19 +55,6 @@ def token_windows(token_stream: np.ndarray, seq_len: int, count: int, cls_id: in
     return out
 
 
-def time_calls(fn: Callable[[], Any], warmup: int, repeats: int, min_seconds: float = 0.0) -> list[float]:
-    """Wall seconds of ``repeats`` calls after ``warmup`` untimed ones (more calls until ``min_seconds``)."""
-    for _ in range(warmup):
-        fn()
-    times: list[float] = []
-    start = time.perf_counter()
-    while len(times) < repeats or (time.perf_counter() - start < min_seconds and len(times) < 50):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return times
-
-
 def ort_runner(path: str, threads: int, device: str = "cpu") -> RunFn:
     """A ``run(ids, mask)`` function over an onnxruntime session of ``path``."""
     from engine.config import RuntimeConfig
@@ -125,45 +112,58 @@ def bench_grid(
     repeats: int = 3,
     min_seconds: float = 0.0,
 ) -> list[dict[str, Any]]:
-    """One row per (variant, batch, seq_len): median batch latency and real tokens/s."""
+    """One row per (variant, batch, seq_len): median batch latency and real tokens/s.
+
+    subtle: all variants are loaded first and then timed round-robin (variant A, B, C, A, B, C, ...)
+    for each shape, so load drifting on a shared machine hits every variant alike and the ratios
+    between rows stay meaningful. Each round takes at least one call per variant; rounds continue
+    until ``repeats`` rounds and ``min_seconds`` have passed.
+    """
     rows: list[dict[str, Any]] = []
+    runners: list[tuple[Variant, RunFn]] = []
     for v in variants:
         try:
-            run = make_runner(v, threads)
+            runners.append((v, make_runner(v, threads)))
         except Exception as e:  # noqa: BLE001 - a variant that cannot load is reported, not fatal
-            rows.append(
-                {
-                    "variant": v.name,
-                    "backend": v.backend,
-                    "precision": v.precision,
-                    "device": v.device,
-                    "skipped": f"{type(e).__name__}: {e}"[:300],
-                }
-            )
-            continue
-        for L in seq_lens:
-            for B in batches:
-                ids = token_windows(token_stream, L, B, cls_id, sep_id)
-                mask = np.ones_like(ids)
-                call = lambda ids=ids, mask=mask, run=run: run(ids, mask)  # noqa: E731
-                times = time_calls(call, warmup, repeats, min_seconds)
-                med = statistics.median(times)
+            rows.append({**_ident(v), "skipped": f"{type(e).__name__}: {e}"[:300]})
+    for L in seq_lens:
+        for B in batches:
+            ids = token_windows(token_stream, L, B, cls_id, sep_id)
+            mask = np.ones_like(ids)
+            times: list[list[float]] = [[] for _ in runners]
+            for _, run in runners:
+                for _ in range(warmup):
+                    run(ids, mask)
+            start = time.perf_counter()
+            while len(times[0]) < repeats or (
+                time.perf_counter() - start < min_seconds and len(times[0]) < 50
+            ):
+                for k, (_, run) in enumerate(runners):
+                    t0 = time.perf_counter()
+                    run(ids, mask)
+                    times[k].append(time.perf_counter() - t0)
+                if not runners:
+                    break
+            for (v, _), ts in zip(runners, times, strict=True):
+                med = statistics.median(ts)
                 rows.append(
                     {
-                        "variant": v.name,
-                        "backend": v.backend,
-                        "precision": v.precision,
-                        "device": v.device,
+                        **_ident(v),
                         "batch": B,
                         "seq_len": L,
-                        "runs": len(times),
+                        "runs": len(ts),
                         "latency_ms_median": round(1000 * med, 3),
-                        "latency_ms_min": round(1000 * min(times), 3),
+                        "latency_ms_min": round(1000 * min(ts), 3),
                         "tokens_per_s": round(B * L / med, 1),
                     }
                 )
-
+    order = {v.name: i for i, v in enumerate(variants)}
+    rows.sort(key=lambda r: (order.get(r["variant"], 0), r.get("seq_len", 0), r.get("batch", 0)))
     return rows
+
+
+def _ident(v: Variant) -> dict[str, Any]:
+    return {"variant": v.name, "backend": v.backend, "precision": v.precision, "device": v.device}
 
 
 def _fingerprint(checkpoint: Path) -> str:

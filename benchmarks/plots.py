@@ -27,16 +27,18 @@ def throughput_vs_batch(report: dict[str, Any], path: Path) -> Path | None:
     if not rows:
         return None
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(10, 5))
     for key in sorted({(r["variant"], r["seq_len"]) for r in rows}):
         pts = sorted((r["batch"], r["tokens_per_s"]) for r in rows if (r["variant"], r["seq_len"]) == key)
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=f"{key[0]} L{key[1]}")
     ax.set_xscale("log", base=2)
+    sizes = sorted({r["batch"] for r in rows})
+    ax.set_xticks(sizes, [str(b) for b in sizes])
     ax.set_xlabel("batch size (windows)")
     ax.set_ylabel("real tokens / s")
     ax.set_title("Model throughput vs batch size")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -86,6 +86,7 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
     from engine.artifacts import load_artifacts
 
     t_start, cpu_start = time.perf_counter(), time.process_time()
+    art = load_artifacts(s.model)  # fail fast on a bad artifact, before any measurement
     s.out.mkdir(parents=True, exist_ok=True)
     threads = max(s.threads)
     report: dict[str, Any] = {
@@ -98,7 +99,6 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
     }
     report["load"] = {"before": machine.load_snapshot()}
     report["machine"] = machine.machine_record()
-    art = load_artifacts(s.model)
     model_dir = str(art.root) if s.model is not None else None
     report["model"] = {
         "artifact": str(art.root),
