@@ -159,7 +159,7 @@ class Generator:
         if c.note.source == "mts":  # short sections: stitch several, one per header, in chart order
             chosen: dict[str, Chunked] = {}
             n, tries = 0, 0
-            while n < target and len(chosen) < 8 and tries < 30:
+            while n < target and len(chosen) < 14 and tries < 40:
                 tries += 1
                 c2 = c if not chosen else rng.choice(self.mts)
                 head = c2.note.text.split(":", 1)[0]
@@ -242,7 +242,7 @@ class Generator:
 
     @staticmethod
     def _target(rng: random.Random) -> int:
-        return int(min(6000, max(150, rng.lognormvariate(7.0, 0.7))))  # median ~1100 chars
+        return int(min(7000, max(150, rng.lognormvariate(7.15, 0.75))))  # median ~1300 chars, ~10% > 3000
 
     # ------------------------------------------------------------------ styles
     def _style_note(self, b: NoteBuilder, rng: random.Random, persona: Persona) -> str:
