@@ -41,7 +41,12 @@ class TagTable:
         for i, ti in enumerate(self.tag_type):
             if ti >= 0:
                 self.sum_matrix[i, ti] = 1.0
-        self.is_begin = np.array([p == "B" for p in self.prefix])
+        # index of B-X and I-X per type (-1 when a label list lacks one of them)
+        self.begin = np.full(len(self.types), -1, dtype=np.int64)
+        self.inside = np.full(len(self.types), -1, dtype=np.int64)
+        for i, (p, t) in enumerate(parts):
+            if t is not None:
+                (self.begin if p == "B" else self.inside)[self.type_index[t]] = i
 
 
 def word_starts(word_ids: np.ndarray) -> np.ndarray:
@@ -89,9 +94,14 @@ def decode_spans(
     type_mass = wp @ table.sum_matrix  # P(type) = P(B-type) + P(I-type)
     best_type = type_mass.argmax(axis=1)
     is_phi = p_o <= o_threshold
-    # B vs I for the chosen type: compare the two tag probabilities.
-    begin_idx = {t: i for i, (p, t) in enumerate(map(split_tag, table.labels)) if p == "B"}
-    inside_idx = {t: i for i, (p, t) in enumerate(map(split_tag, table.labels)) if p == "I"}
+    # B vs I for the chosen type: an I- continues the open span only if it beats B-.
+    rows = np.arange(len(starts))
+    bi, ii = table.begin[best_type], table.inside[best_type]
+    p_b = np.where(bi >= 0, wp[rows, np.maximum(bi, 0)], 0.0)
+    p_i = np.where(ii >= 0, wp[rows, np.maximum(ii, 0)], 0.0)
+    w_starts = offsets[starts, 0].tolist()
+    w_ends = offsets[ends - 1, 1].tolist()
+    phi_words = np.flatnonzero(is_phi).tolist()
     spans: list[Span] = []
     cur_type = -1
     cur_start = cur_end = 0
@@ -106,24 +116,16 @@ def decode_spans(
             label, subtype = label_and_subtype(table.types[cur_type])
             spans.append(Span(s, e, label, subtype, min(1.0, max(0.0, score)), source))
 
-    for w in range(len(starts)):
-        if not is_phi[w]:
-            flush()
-            cur_type = -1
-            continue
+    prev_w = -2
+    for w in phi_words:  # only PHI words are visited: O words cost nothing here
         t = int(best_type[w])
-        tname = table.types[t]
-        bi, ii = begin_idx.get(tname), inside_idx.get(tname)
-        p_b = wp[w, bi] if bi is not None else 0.0
-        p_i = wp[w, ii] if ii is not None else 0.0
-        w_start = int(offsets[starts[w], 0])
-        w_end = int(offsets[ends[w] - 1, 1])
-        continues = t == cur_type and p_i > p_b
+        continues = w == prev_w + 1 and t == cur_type and p_i[w] > p_b[w]
         if not continues:
             flush()
-            cur_type, cur_start, cur_scores = t, w_start, []
-        cur_end = w_end
+            cur_type, cur_start, cur_scores = t, w_starts[w], []
+        cur_end = w_ends[w]
         cur_scores.append(float(type_mass[w, t]))
+        prev_w = w
     flush()
     return merge_adjacent(spans)
 
