@@ -153,6 +153,8 @@ def render(r: dict[str, Any]) -> str:
         L += [f"Speedup: **{b['speedup']}x**.", ""]
     lat = r.get("latency", {})
     L += ["## Single-note latency (after warm-up)", ""] + _err(lat)
+    if any(v["n"] < 20 for v in lat.get("buckets", {}).values()):
+        L += ["_Buckets with n < 20 have no real tail: their p95/p99 are close to the max._", ""]
     L += _table(
         ["bucket", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"],
         [

@@ -55,6 +55,7 @@ class BenchSettings:
             "min_seconds": 0.0 if q else 1.0,
             "e2e_passes": 2 if q else 3,
             "latency_notes": 16 if q else 200,
+            "latency_repeats": 1 if q else 2,
             "lengths": (1_000, 10_000, 50_000) if q else (1_000, 10_000, 100_000, 1_000_000),
             "memory_chars": 50_000 if q else 1_000_000,
             "baseline_notes": 6 if q else 100,
@@ -160,7 +161,9 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
         )
 
     def lat() -> dict[str, Any]:
-        return latency.bench_latency(deid, notes[: s.sizes["latency_notes"]])
+        return latency.bench_latency(
+            deid, notes[: s.sizes["latency_notes"]], repeats=s.sizes["latency_repeats"]
+        )
 
     def scale() -> dict[str, Any]:
         return {
