@@ -170,8 +170,9 @@ def render(r: dict[str, Any]) -> str:
             [[x["chars"], x["seconds"], x["chars_per_s"]] for x in sc["length"]["rows"]],
         )
         L += [
-            f"Linearity (slowest/fastest chars/s, notes >= 10k): **{sc['length']['linearity']}** "
-            "(1.0 = linear).",
+            f"Linearity ({sc['length'].get('linearity_def', 'chars/s ratio')}): "
+            f"**{sc['length']['linearity']}** "
+            "(1.0 = linear; well below 1 = super-linear cost).",
             "",
         ]
         L += _table(
