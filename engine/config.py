@@ -125,14 +125,15 @@ class EngineConfig(_Frozen):
     @classmethod
     def from_overrides(cls, overrides: list[str], base: EngineConfig | None = None) -> EngineConfig:
         """Apply dotted overrides (``decode.o_threshold=0.9``) on top of ``base`` (or the defaults)."""
-        data = (base or cls()).model_dump()
+        # exclude_unset: fields nobody set stay unset, so presets can still fill them
+        data = (base or cls()).model_dump(exclude_unset=True)
         return cls.from_dict(apply_overrides(data, overrides))
 
     def replace(self, **changes: Any) -> EngineConfig:
         """A copy with some top-level sections replaced, validated."""
-        data = self.model_dump()
+        data = self.model_dump(exclude_unset=True)
         for k, v in changes.items():
-            data[k] = v.model_dump() if isinstance(v, BaseModel) else v
+            data[k] = v.model_dump(exclude_unset=True) if isinstance(v, BaseModel) else v
         return self.from_dict(data)
 
 

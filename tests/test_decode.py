@@ -65,3 +65,14 @@ def test_subwords_follow_their_first_piece_and_spans_snap_to_words() -> None:
     probs[1] = [0.05, 0.95, 0.0]  # first subword says AGE; the continuation's own output is ignored
     spans = decode_spans(text, probs, offsets, word_ids, labels)
     assert [(text[s.start:s.end], s.label) for s in spans] == [("79yo", "AGE")]
+
+
+def test_presets_survive_cli_overrides() -> None:
+    from engine.config import EngineConfig, LayersConfig
+    from engine.hybrid.presets import effective
+
+    cfg = EngineConfig.from_overrides(["hybrid.preset=recall"])
+    assert effective(cfg.hybrid).propagate_min_score == 0.75
+    cfg = EngineConfig.from_overrides(["hybrid.propagate_min_score=0.95"], base=cfg)
+    assert effective(cfg.hybrid).propagate_min_score == 0.95
+    assert cfg.replace(layers=LayersConfig(model=False)).hybrid.preset == "recall"
