@@ -58,7 +58,7 @@ POSITIVE = [
     ("mail j.doe@example.org now", [("j.doe@example.org", "EMAIL")]),
     ("see https://x.org/a?b=1.", [("https://x.org/a?b=1", "URL")]),
     ("host 10.1.22.3 up", [("10.1.22.3", "IPADDR")]),
-    ("SSN 123-45-6789", [("123-45-6789", "SSN")]),
+    ("SSN 123-45-6789", [("123-45-6789", "IDNUM")]),
     ("MRN: 6746781", [("6746781", "MEDICALRECORD")]),
     ("MR# 6746781", [("6746781", "MEDICALRECORD")]),
     ("Med Rec No 123-4567", [("123-4567", "MEDICALRECORD")]),
@@ -69,9 +69,9 @@ POSITIVE = [
     ("username: jdoe12", [("jdoe12", "USERNAME")]),
     ("serial #: PX-20391", [("PX-20391", "DEVICE")]),
     ("Member ID: XYZ123456", [("XYZ123456", "HEALTHPLAN")]),
-    ("Acct #: 99812", [("99812", "ACCOUNT")]),
-    ("DEA # AB1234567", [("AB1234567", "LICENSE")]),
-    ("VIN 1HGCM82633A004352", [("1HGCM82633A004352", "VEHICLE")]),
+    ("Acct #: 99812", [("99812", "IDNUM")]),
+    ("DEA # AB1234567", [("AB1234567", "IDNUM")]),
+    ("VIN 1HGCM82633A004352", [("1HGCM82633A004352", "IDNUM")]),
 ]
 
 NEGATIVE = [
