@@ -112,8 +112,12 @@ def load_artifacts(path: str | Path | None = None, verify: bool = True) -> Artif
     except (ValueError, KeyError, TypeError) as e:
         raise ArtifactError("E212", f"malformed {mpath}: {e}", fix="Export the model again.") from e
     if int(manifest.get("format_version", 0)) != FORMAT_VERSION:
-        raise ArtifactError("E213", f"{mpath} has format_version {manifest.get('format_version')}, "
-                            f"this engine reads {FORMAT_VERSION}", fix="Export the model again.")
+        raise ArtifactError(
+            "E213",
+            f"{mpath} has format_version {manifest.get('format_version')}, "
+            f"this engine reads {FORMAT_VERSION}",
+            fix="Export the model again.",
+        )
     for name in (MODEL, TOKENIZER, LABELS):
         if name not in files:
             raise ArtifactError("E214", f"{mpath} does not list {name}", fix="Export the model again.")

@@ -58,18 +58,28 @@ class Progress:
 
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", help="a .txt file, a directory of .txt files, a .jsonl file, or - for stdin")
-    p.add_argument("-o", "--output", help="output file (or directory, for redact on a directory); default stdout")
+    p.add_argument(
+        "-o", "--output", help="output file (or directory, for redact on a directory); default stdout"
+    )
     p.add_argument("--model", help="model artifact directory (default: the embedded model)")
     p.add_argument("--device", choices=["cpu", "cuda"], help="execution device (default cpu)")
     p.add_argument("--threads", type=int, help="onnxruntime intra-op threads (default: all cores)")
     p.add_argument("--batch-size", type=int, help="windows per model call (default 8)")
     p.add_argument("--config", help="engine config file (TOML or JSON)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="config override, e.g. --set decode.o_threshold=0.9 (repeatable)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config override, e.g. --set decode.o_threshold=0.9 (repeatable)",
+    )
     p.add_argument("--encoding", default="utf-8", help="input text encoding (default utf-8)")
     p.add_argument("--input-format", choices=["auto", "text", "jsonl"], default="auto")
-    p.add_argument("--skip-bad", action="store_true",
-                   help="report malformed JSONL lines in a summary and keep their place with an error field")
+    p.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="report malformed JSONL lines in a summary and keep their place with an error field",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
@@ -79,8 +89,12 @@ def build_config(args: argparse.Namespace):  # noqa: ANN201 - EngineConfig, impo
     from engine.config import EngineConfig
 
     overrides = list(args.set)
-    for flag, key in (("model", "model_dir"), ("device", "runtime.device"), ("threads", "runtime.threads"),
-                      ("batch_size", "runtime.batch_size")):
+    for flag, key in (
+        ("model", "model_dir"),
+        ("device", "runtime.device"),
+        ("threads", "runtime.threads"),
+        ("batch_size", "runtime.batch_size"),
+    ):
         value = getattr(args, flag, None)
         if value is not None:
             overrides.append(f"{key}={json.dumps(value)}")
@@ -100,7 +114,9 @@ class AtomicOutput:
         self.path = Path(path) if path else None
         if self.path is not None:
             if any(self.path.resolve() == Path(i).resolve() for i in inputs if i != "-"):
-                raise InputError("E620", f"output {self.path} is also the input", fix="Choose another -o path.")
+                raise InputError(
+                    "E620", f"output {self.path} is also the input", fix="Choose another -o path."
+                )
             if self.path.exists() and not force:
                 raise InputError("E621", f"output {self.path} exists", fix="Pass --force to overwrite it.")
         self._tmp: IO[str] | None = None
@@ -185,11 +201,11 @@ def cmd_redact(args: argparse.Namespace) -> int:
             raise InputError("E620", "output directory is the input directory", fix="Choose another -o.")
         outdir.mkdir(parents=True, exist_ok=True)
         pending = list(stream)  # everything succeeds before any file is written
-        for item, result in pending:
+        for _, result in pending:
             target = outdir / f"{result.id}.txt"
             if target.exists() and not args.force:
                 raise InputError("E621", f"{target} exists", fix="Pass --force to overwrite.")
-        for item, result in pending:
+        for _, result in pending:
             (outdir / f"{result.id}.txt").write_text(result.redacted, encoding="utf-8")
         return 0
     with AtomicOutput(args.output, args.force, [args.input]) as out:

@@ -63,7 +63,9 @@ class HybridConfig(_Frozen):
 
     allow_list_files: tuple[str, ...] = Field((), description="Extra allow-list files (one term per line).")
     deny_list_files: tuple[str, ...] = Field((), description="Extra deny-list files ('term<TAB>SUBTYPE').")
-    propagate_min_score: float = Field(0.9, ge=0.0, le=1.0, description="Score that makes a model term trusted.")
+    propagate_min_score: float = Field(
+        0.9, ge=0.0, le=1.0, description="Score that makes a model term trusted."
+    )
     propagate_subtypes: tuple[str, ...] = Field(
         ("PATIENT", "DOCTOR", "HOSPITAL"), description="Subtypes propagated across a patient's notes."
     )
@@ -73,8 +75,9 @@ class HybridConfig(_Frozen):
         "balanced", description="Named tuning preset (engine.hybrid.presets); fields set explicitly win."
     )
     lists: tuple[str, ...] | None = Field(
-        None, description="Keyword lists to use (STATE, COUNTRY, NATIONALITY, LANGUAGE, PROFESSION, HOSPITAL); "
-        "None = the preset's choice."
+        None,
+        description="Keyword lists to use (STATE, COUNTRY, NATIONALITY, LANGUAGE, PROFESSION, HOSPITAL); "
+        "None = the preset's choice.",
     )
     disabled_subtypes: tuple[str, ...] = Field(
         (), description="Subtypes or categories (e.g. PROFESSION, DATE) the hybrid layer never adds."
@@ -110,8 +113,11 @@ class EngineConfig(_Frozen):
         except ValidationError as e:
             first = e.errors()[0]
             path = ".".join(str(p) for p in first["loc"])
-            raise ConfigError("E100", f"invalid config at '{path}': {first['msg']}",
-                              fix="See `deid detect --help` or README 'Configuration'.") from e
+            raise ConfigError(
+                "E100",
+                f"invalid config at '{path}': {first['msg']}",
+                fix="See `deid detect --help` or README 'Configuration'.",
+            ) from e
 
     @classmethod
     def from_file(cls, path: str | Path, overrides: list[str] | None = None) -> EngineConfig:
@@ -143,7 +149,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep:
-            raise ConfigError("E105", f"override {item!r} is not key=value", fix="Write e.g. decode.o_threshold=0.9")
+            raise ConfigError(
+                "E105", f"override {item!r} is not key=value", fix="Write e.g. decode.o_threshold=0.9"
+            )
         try:
             value: Any = json.loads(raw)
         except json.JSONDecodeError:

@@ -35,22 +35,32 @@ def decode_bytes(data: bytes, name: str, encoding: str = "utf-8") -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise InputError("E610", f"{name}: cannot decode byte 0x{data[e.start]:02x} at offset {e.start} "
-                         f"as {encoding}", fix="Pass --encoding (e.g. latin-1) or fix the file.") from e
+        raise InputError(
+            "E610",
+            f"{name}: cannot decode byte 0x{data[e.start]:02x} at offset {e.start} as {encoding}",
+            fix="Pass --encoding (e.g. latin-1) or fix the file.",
+        ) from e
 
 
 def _parse_jsonl_line(line: str, lineno: int, name: str) -> Document:
     try:
         rec = json.loads(line)
     except json.JSONDecodeError as e:
-        raise InputError("E611", f"{name}:{lineno}: malformed JSON ({e.msg} at column {e.colno})",
-                         fix="Fix the line, or pass --skip-bad to report it and keep going.") from e
+        raise InputError(
+            "E611",
+            f"{name}:{lineno}: malformed JSON ({e.msg} at column {e.colno})",
+            fix="Fix the line, or pass --skip-bad to report it and keep going.",
+        ) from e
     if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-        raise InputError("E612", f"{name}:{lineno}: a record needs a string 'text' field",
-                         fix='Write {"id": "...", "text": "..."} per line.')
+        raise InputError(
+            "E612",
+            f"{name}:{lineno}: a record needs a string 'text' field",
+            fix='Write {"id": "...", "text": "..."} per line.',
+        )
     group = rec.get("group")
-    return Document(id=str(rec.get("id", lineno)), text=rec["text"],
-                    group=None if group is None else str(group))
+    return Document(
+        id=str(rec.get("id", lineno)), text=rec["text"], group=None if group is None else str(group)
+    )
 
 
 def _file_lines(p: Path, encoding: str) -> Iterator[str]:
@@ -61,9 +71,12 @@ def _file_lines(p: Path, encoding: str) -> Iterator[str]:
             try:
                 yield raw.decode(encoding)
             except UnicodeDecodeError as e:
-                raise InputError("E610", f"{p}:{lineno}: cannot decode byte 0x{raw[e.start]:02x} at offset "
-                                 f"{offset + e.start} as {encoding}",
-                                 fix="Pass --encoding (e.g. latin-1) or fix the file.") from e
+                raise InputError(
+                    "E610",
+                    f"{p}:{lineno}: cannot decode byte 0x{raw[e.start]:02x} at offset "
+                    f"{offset + e.start} as {encoding}",
+                    fix="Pass --encoding (e.g. latin-1) or fix the file.",
+                ) from e
             offset += len(raw)
 
 
@@ -116,8 +129,10 @@ def read_inputs(
             raise InputError("E613", f"{p} contains no .txt files")
         for f in files:  # decode everything first: a bad byte stops the run before any output
             decode_bytes(f.read_bytes(), str(f), encoding)
-        return len(files), (InputItem(Document(id=f.stem, text=decode_bytes(f.read_bytes(), str(f), encoding)),
-                                      source=str(f)) for f in files)
+        return len(files), (
+            InputItem(Document(id=f.stem, text=decode_bytes(f.read_bytes(), str(f), encoding)), source=str(f))
+            for f in files
+        )
     if not p.is_file():
         raise InputError("E614", f"input not found: {p}")
     if input_format == "jsonl" or (input_format == "auto" and p.suffix in (".jsonl", ".ndjson")):

@@ -49,17 +49,45 @@ I2B2_SUBTYPES: tuple[str, ...] = tuple(SUBTYPE_TO_CATEGORY)
 #: The subtypes the default model is trained on (the 23 the i2b2 2014 corpus uses in practice;
 #: the rarer ones, IPADDR, SSN, ACCOUNT, LICENSE, VEHICLE, ROOM, DEPARTMENT, come from templates).
 MODEL_SUBTYPES: tuple[str, ...] = (
-    "PATIENT", "DOCTOR", "USERNAME", "PROFESSION",
-    "HOSPITAL", "ORGANIZATION", "STREET", "CITY", "STATE", "COUNTRY", "ZIP", "LOCATION-OTHER",
-    "AGE", "DATE",
-    "PHONE", "FAX", "EMAIL", "URL",
-    "MEDICALRECORD", "HEALTHPLAN", "DEVICE", "BIOID", "IDNUM",
+    "PATIENT",
+    "DOCTOR",
+    "USERNAME",
+    "PROFESSION",
+    "HOSPITAL",
+    "ORGANIZATION",
+    "STREET",
+    "CITY",
+    "STATE",
+    "COUNTRY",
+    "ZIP",
+    "LOCATION-OTHER",
+    "AGE",
+    "DATE",
+    "PHONE",
+    "FAX",
+    "EMAIL",
+    "URL",
+    "MEDICALRECORD",
+    "HEALTHPLAN",
+    "DEVICE",
+    "BIOID",
+    "IDNUM",
 )
 
 #: HIPAA's identifiers: i2b2 categories/subtypes outside HIPAA are excluded from the HIPAA view.
 NON_HIPAA_SUBTYPES: frozenset[str] = frozenset(
-    {"HOSPITAL", "PROFESSION", "ORGANIZATION", "COUNTRY", "STATE", "LOCATION-OTHER", "DOCTOR", "USERNAME",
-     "ROOM", "DEPARTMENT"}
+    {
+        "HOSPITAL",
+        "PROFESSION",
+        "ORGANIZATION",
+        "COUNTRY",
+        "STATE",
+        "LOCATION-OTHER",
+        "DOCTOR",
+        "USERNAME",
+        "ROOM",
+        "DEPARTMENT",
+    }
 )
 
 OUTSIDE = "O"
@@ -91,7 +119,10 @@ def label_and_subtype(type_name: str) -> tuple[str, str | None]:
 
 
 def split_tag(tag: str) -> tuple[str, str | None]:
-    """Split a BIO tag into its prefix and type: ``"I-CITY"`` -> ``("I", "CITY")``, ``"O"`` -> ``("O", None)``."""
+    """Split a BIO tag into its prefix and type.
+
+    Example: ``"I-CITY"`` -> ``("I", "CITY")``; ``"O"`` -> ``("O", None)``.
+    """
     if tag == OUTSIDE:
         return OUTSIDE, None
     prefix, sep, typ = tag.partition("-")

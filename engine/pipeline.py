@@ -43,11 +43,15 @@ def as_document(item: str | Document | Mapping[str, Any], index: int = 0) -> Doc
         return Document(id=str(index), text=item)
     if isinstance(item, Mapping):
         if not isinstance(item.get("text"), str):
-            raise InputError("E601", f"document {index} has no string 'text' field",
-                             fix='Each record needs {"id": ..., "text": "..."}.')
+            raise InputError(
+                "E601",
+                f"document {index} has no string 'text' field",
+                fix='Each record needs {"id": ..., "text": "..."}.',
+            )
         group = item.get("group")
-        return Document(id=str(item.get("id", index)), text=item["text"],
-                        group=None if group is None else str(group))
+        return Document(
+            id=str(item.get("id", index)), text=item["text"], group=None if group is None else str(group)
+        )
     raise InputError("E602", f"cannot read a document from {type(item).__name__}")
 
 
@@ -92,17 +96,21 @@ class Deidentifier:
         self.runner: ModelRunner | None = None
         if layers.model:
             session = make_session(self.artifacts.model_path, rt)
-            self.runner = ModelRunner(session, self.tokenizer.cls_id, self.tokenizer.sep_id,
-                                      self.tokenizer.pad_id, rt.batch_size)
+            self.runner = ModelRunner(
+                session, self.tokenizer.cls_id, self.tokenizer.sep_id, self.tokenizer.pad_id, rt.batch_size
+            )
         self.hybrid = hybrid
         wants_hybrid = layers.templates or layers.lists or layers.extraction or layers.propagation
         if self.hybrid is None and wants_hybrid:
             try:
                 from engine.hybrid import HybridLayer
             except ImportError as e:
-                raise ConfigError("E107", f"hybrid layers are on but engine.hybrid cannot be imported: {e}",
-                                  fix="Reinstall the package, or set layers.templates/lists/extraction/"
-                                      "propagation to false.") from e
+                raise ConfigError(
+                    "E107",
+                    f"hybrid layers are on but engine.hybrid cannot be imported: {e}",
+                    fix="Reinstall the package, or set layers.templates/lists/extraction/"
+                    "propagation to false.",
+                ) from e
             self.hybrid = HybridLayer(self.config)
 
     # ---------------------------------------------------------------- public API
@@ -161,8 +169,11 @@ class Deidentifier:
         dc = self.config.decode
         for doc, enc, ws, ps in zip(docs, encs, doc_windows, per_doc, strict=True):
             token_probs = stitch(ws, ps, len(enc))
-            out.append(decode_spans(doc.text, token_probs, enc.offsets, enc.word_ids, self.tags,
-                                    dc.o_threshold, dc.min_score))
+            out.append(
+                decode_spans(
+                    doc.text, token_probs, enc.offsets, enc.word_ids, self.tags, dc.o_threshold, dc.min_score
+                )
+            )
         self.timer.add("decode", t0)
         return out
 
@@ -191,10 +202,13 @@ class Deidentifier:
             if self.config.on_error == "raise":
                 if isinstance(e, DeidError):
                     raise
-                raise DetectionError("E503", f"de-identification failed on documents "
-                                     f"{[d.id for d in docs][:5]}: {type(e).__name__}: {e}",
-                                     fix="Report the bug; set on_error='redact_all' to redact such "
-                                         "documents entirely instead.") from e
+                raise DetectionError(
+                    "E503",
+                    f"de-identification failed on documents "
+                    f"{[d.id for d in docs][:5]}: {type(e).__name__}: {e}",
+                    fix="Report the bug; set on_error='redact_all' to redact such "
+                    "documents entirely instead.",
+                ) from e
             return [self._redact_all(d, f"{type(e).__name__}: {e}", do_redact) for d in docs]
 
     def _result(self, doc: Document, spans: list[Span], do_redact: bool) -> Result:

@@ -45,9 +45,15 @@ def build_lexicon_artifact(out: Path, words: dict[str, str], max_length: int = 3
         "lexicon",
         [
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch_size", "sequence_length"]),
-            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch_size", "sequence_length"]),
+            helper.make_tensor_value_info(
+                "attention_mask", TensorProto.INT64, ["batch_size", "sequence_length"]
+            ),
         ],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch_size", "sequence_length", len(labels)])],
+        [
+            helper.make_tensor_value_info(
+                "logits", TensorProto.FLOAT, ["batch_size", "sequence_length", len(labels)]
+            )
+        ],
         [numpy_helper.from_array(table, "table")],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])

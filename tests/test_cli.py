@@ -30,12 +30,22 @@ def test_detect_jsonl_in_order(tmp_path: Path, lexicon_dir: Path) -> None:  # no
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [x["id"] for x in lines] == [r["id"] for r in recs]
     assert [len(x["spans"]) for x in lines] == [0, 1, 0, 1, 0]
-    assert lines[1]["spans"][0] == {"start": 0, "end": 6, "label": "NAME", "subtype": "PATIENT",
-                                    "score": lines[1]["spans"][0]["score"], "source": "model", "text": "Valdez"}
+    assert lines[1]["spans"][0] == {
+        "start": 0,
+        "end": 6,
+        "label": "NAME",
+        "subtype": "PATIENT",
+        "score": lines[1]["spans"][0]["score"],
+        "source": "model",
+        "text": "Valdez",
+    }
 
 
-def test_malformed_line_names_line_and_writes_nothing(tmp_path: Path, lexicon_dir: Path,  # noqa: F811
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_line_names_line_and_writes_nothing(
+    tmp_path: Path,
+    lexicon_dir: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     src = tmp_path / "in.jsonl"
     src.write_text('{"id": "a", "text": "Valdez"}\n{"id": "b", "text": \n{"id": "c", "text": "x"}\n')
     out = tmp_path / "out.jsonl"
@@ -57,8 +67,11 @@ def test_skip_bad_keeps_place(tmp_path: Path, lexicon_dir: Path, capsys: pytest.
     assert "2 malformed" in capsys.readouterr().err
 
 
-def test_undecodable_bytes_name_file_and_offset(tmp_path: Path, lexicon_dir: Path,  # noqa: F811
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_undecodable_bytes_name_file_and_offset(
+    tmp_path: Path,
+    lexicon_dir: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     src = tmp_path / "note.txt"
     src.write_bytes(b"Valdez \xff\xfe end")
     assert main(["detect", str(src), *_args(lexicon_dir)]) == 2
@@ -67,8 +80,11 @@ def test_undecodable_bytes_name_file_and_offset(tmp_path: Path, lexicon_dir: Pat
     assert main(["detect", str(src), "--encoding", "latin-1", *_args(lexicon_dir)]) == 0
 
 
-def test_redact_directory_and_text(tmp_path: Path, lexicon_dir: Path,  # noqa: F811
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_redact_directory_and_text(
+    tmp_path: Path,
+    lexicon_dir: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     d = tmp_path / "notes"
     d.mkdir()
     (d / "a.txt").write_text("Harlan seen by whalen")
@@ -81,8 +97,11 @@ def test_redact_directory_and_text(tmp_path: Path, lexicon_dir: Path,  # noqa: F
     assert capsys.readouterr().out == "****** seen by ******"
 
 
-def test_stdin_jsonl(monkeypatch: pytest.MonkeyPatch, lexicon_dir: Path,  # noqa: F811
-                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_stdin_jsonl(
+    monkeypatch: pytest.MonkeyPatch,
+    lexicon_dir: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     data = '{"id": "x", "text": "Valdez"}\n{"id": "y", "text": "none"}\n'
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data.encode())))
     assert main(["redact", "-", *_args(lexicon_dir)]) == 0

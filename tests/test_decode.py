@@ -28,16 +28,27 @@ OFFSETS = np.array([[0, 2], [3, 6], [7, 11], [12, 14], [15, 21]])
     "rows,expected",
     [
         # B I -> one span
-        ([{}, {"B-DOCTOR": .9}, {"I-DOCTOR": .9}, {}, {"B-CITY": .8}],
-         [("Xai Dunn", "NAME", "DOCTOR"), ("Boston", "LOCATION", "CITY")]),
+        (
+            [{}, {"B-DOCTOR": 0.9}, {"I-DOCTOR": 0.9}, {}, {"B-CITY": 0.8}],
+            [("Xai Dunn", "NAME", "DOCTOR"), ("Boston", "LOCATION", "CITY")],
+        ),
         # I without B starts a span (BIO repair)
-        ([{}, {"I-DOCTOR": .9}, {"I-DOCTOR": .9}, {}, {}], [("Xai Dunn", "NAME", "DOCTOR")]),
+        ([{}, {"I-DOCTOR": 0.9}, {"I-DOCTOR": 0.9}, {}, {}], [("Xai Dunn", "NAME", "DOCTOR")]),
         # B B -> two spans
-        ([{}, {"B-DOCTOR": .9}, {"B-DOCTOR": .9}, {}, {}], [("Xai", "NAME", "DOCTOR"), ("Dunn", "NAME", "DOCTOR")]),
+        (
+            [{}, {"B-DOCTOR": 0.9}, {"B-DOCTOR": 0.9}, {}, {}],
+            [("Xai", "NAME", "DOCTOR"), ("Dunn", "NAME", "DOCTOR")],
+        ),
         # I of another type does not continue
-        ([{}, {"B-DOCTOR": .9}, {"I-CITY": .9}, {}, {}], [("Xai", "NAME", "DOCTOR"), ("Dunn", "LOCATION", "CITY")]),
+        (
+            [{}, {"B-DOCTOR": 0.9}, {"I-CITY": 0.9}, {}, {}],
+            [("Xai", "NAME", "DOCTOR"), ("Dunn", "LOCATION", "CITY")],
+        ),
         # an O word between two I- words breaks the span
-        ([{}, {"B-DOCTOR": .9}, {}, {"I-DOCTOR": .9}, {}], [("Xai", "NAME", "DOCTOR"), ("in", "NAME", "DOCTOR")]),
+        (
+            [{}, {"B-DOCTOR": 0.9}, {}, {"I-DOCTOR": 0.9}, {}],
+            [("Xai", "NAME", "DOCTOR"), ("in", "NAME", "DOCTOR")],
+        ),
         # nothing
         ([{}, {}, {}, {}, {}], []),
     ],
@@ -45,14 +56,14 @@ OFFSETS = np.array([[0, 2], [3, 6], [7, 11], [12, 14], [15, 21]])
 def test_bio_table(rows: list[dict[str, float]], expected: list[tuple[str, str, str]]) -> None:
     spans = decode_spans(TEXT, _probs(rows), OFFSETS, np.arange(5), LABELS)
     assert len(spans) == len(expected)
-    assert [(TEXT[s.start:s.end], s.label, s.subtype) for s in spans] == expected
+    assert [(TEXT[s.start : s.end], s.label, s.subtype) for s in spans] == expected
 
 
 def test_recall_knob() -> None:
-    rows = [{}, {"B-DOCTOR": .3}, {}, {}, {}]  # P(O) = 0.7 for 'Xai'
+    rows = [{}, {"B-DOCTOR": 0.3}, {}, {}, {}]  # P(O) = 0.7 for 'Xai'
     assert decode_spans(TEXT, _probs(rows), OFFSETS, np.arange(5), LABELS, o_threshold=0.5) == []
     spans = decode_spans(TEXT, _probs(rows), OFFSETS, np.arange(5), LABELS, o_threshold=0.8)
-    assert [(TEXT[s.start:s.end], round(s.score, 2)) for s in spans] == [("Xai", 0.3)]
+    assert [(TEXT[s.start : s.end], round(s.score, 2)) for s in spans] == [("Xai", 0.3)]
 
 
 def test_subwords_follow_their_first_piece_and_spans_snap_to_words() -> None:
@@ -64,7 +75,7 @@ def test_subwords_follow_their_first_piece_and_spans_snap_to_words() -> None:
     probs[:, 0] = 1.0
     probs[1] = [0.05, 0.95, 0.0]  # first subword says AGE; the continuation's own output is ignored
     spans = decode_spans(text, probs, offsets, word_ids, labels)
-    assert [(text[s.start:s.end], s.label) for s in spans] == [("79yo", "AGE")]
+    assert [(text[s.start : s.end], s.label) for s in spans] == [("79yo", "AGE")]
 
 
 def test_presets_survive_cli_overrides() -> None:

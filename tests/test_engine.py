@@ -17,7 +17,12 @@ from engine.pipeline import Deidentifier
 from engine.types import Document, Span
 from tests.lexicon_model import build_lexicon_artifact
 
-MODEL_ONLY = ["layers.templates=false", "layers.lists=false", "layers.extraction=false", "layers.propagation=false"]
+MODEL_ONLY = [
+    "layers.templates=false",
+    "layers.lists=false",
+    "layers.extraction=false",
+    "layers.propagation=false",
+]
 WORDS = {"valdez": "PATIENT", "harlan": "PATIENT", "calvert": "HOSPITAL", "whalen": "DOCTOR"}
 
 
@@ -35,7 +40,7 @@ def engine(lexicon_dir: Path) -> Deidentifier:
 def test_finds_words_and_maps_categories(engine: Deidentifier) -> None:
     text = "PT SEEN BY DR WHALEN 7/22; TO CALVERT HOSP. Pt Harlan Valdez."
     spans = engine.detect(text).spans
-    assert [(text[s.start:s.end], s.label, s.subtype) for s in spans] == [
+    assert [(text[s.start : s.end], s.label, s.subtype) for s in spans] == [
         ("WHALEN", "NAME", "DOCTOR"),
         ("CALVERT", "LOCATION", "HOSPITAL"),
         ("Harlan", "NAME", "PATIENT"),  # the lexicon tags every word B-: two spans
@@ -49,14 +54,19 @@ def test_phi_at_the_end_of_a_1mb_note_is_found(engine: Deidentifier) -> None:
     text = filler + "Seen by whalen." + filler[:500] + " Discharged with Valdez"
     assert len(text) > 1_000_000
     spans = engine.detect(text).spans
-    found = [text[s.start:s.end] for s in spans]
+    found = [text[s.start : s.end] for s in spans]
     assert found == ["whalen", "Valdez"]
     assert spans[-1].end == len(text)
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from(["valdez", "ok", "harlan", "no", "a", "-", "12", "whalen", "x,y"]),
-                min_size=0, max_size=120))
+@given(
+    st.lists(
+        st.sampled_from(["valdez", "ok", "harlan", "no", "a", "-", "12", "whalen", "x,y"]),
+        min_size=0,
+        max_size=120,
+    )
+)
 def test_every_word_predicted_once_whatever_the_windows(engine: Deidentifier, words: list[str]) -> None:
     text = " ".join(words)
     spans = engine.detect(text).spans
@@ -65,8 +75,8 @@ def test_every_word_predicted_once_whatever_the_windows(engine: Deidentifier, wo
     # Every span is a valid, non-blank slice made of PHI words only.
     for s in spans:
         s.check(text)
-        assert all(tok in WORDS for tok in text[s.start:s.end].split())
-    covered = "".join(text[s.start:s.end] + " " for s in spans).split()
+        assert all(tok in WORDS for tok in text[s.start : s.end].split())
+    covered = "".join(text[s.start : s.end] + " " for s in spans).split()
     assert sorted(covered) == sorted(w for w in words if w in WORDS)
 
 
@@ -85,15 +95,17 @@ def test_empty_and_blank_text_give_no_spans(engine: Deidentifier) -> None:
 
 def test_redaction_styles_and_offset_map(lexicon_dir: Path) -> None:
     text = "Harlan Valdez seen by Whalen."
-    tag = Deidentifier(EngineConfig.from_overrides([f"model_dir={lexicon_dir}", *MODEL_ONLY,
-                                                    "redact.with_subtype=true"]))
+    tag = Deidentifier(
+        EngineConfig.from_overrides([f"model_dir={lexicon_dir}", *MODEL_ONLY, "redact.with_subtype=true"])
+    )
     res = tag.redact(text)
     assert res.redacted == "[NAME:PATIENT] [NAME:PATIENT] seen by [NAME:DOCTOR]."
     for rep in res.replacements:
-        assert res.redacted[rep.out_start:rep.out_end] == rep.replacement
-        assert text[rep.start:rep.end] == text[rep.span.start:rep.span.end]
-    mask = Deidentifier(EngineConfig.from_overrides([f"model_dir={lexicon_dir}", *MODEL_ONLY,
-                                                     "redact.style=mask"]))
+        assert res.redacted[rep.out_start : rep.out_end] == rep.replacement
+        assert text[rep.start : rep.end] == text[rep.span.start : rep.span.end]
+    mask = Deidentifier(
+        EngineConfig.from_overrides([f"model_dir={lexicon_dir}", *MODEL_ONLY, "redact.style=mask"])
+    )
     assert mask.redact(text).redacted == "****** ****** seen by ******."
 
 
@@ -163,6 +175,17 @@ def test_recall_knob_lowers_the_bar(lexicon_dir: Path) -> None:
 
 def test_result_json_shape(engine: Deidentifier) -> None:
     rec = json.loads(json.dumps(engine.detect({"id": "n1", "text": "Valdez"}).to_dict()))
-    assert rec == {"id": "n1", "spans": [{"start": 0, "end": 6, "label": "NAME", "subtype": "PATIENT",
-                                          "score": rec["spans"][0]["score"], "source": "model",
-                                          "text": "Valdez"}]}
+    assert rec == {
+        "id": "n1",
+        "spans": [
+            {
+                "start": 0,
+                "end": 6,
+                "label": "NAME",
+                "subtype": "PATIENT",
+                "score": rec["spans"][0]["score"],
+                "source": "model",
+                "text": "Valdez",
+            }
+        ],
+    }

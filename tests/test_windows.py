@@ -22,7 +22,7 @@ def test_cores_partition_every_token(n: int, max_length: int, frac: float) -> No
     for w in ws:
         assert 0 <= w.start <= w.core_start < w.core_end <= w.end <= n
         assert w.length <= size
-        covered[w.core_start:w.core_end] += 1
+        covered[w.core_start : w.core_end] += 1
     assert (covered == 1).all()
     # each token's core window is the one where it sits most centrally (up to rounding)
     for i, w in enumerate(ws[1:], 1):
@@ -32,7 +32,10 @@ def test_cores_partition_every_token(n: int, max_length: int, frac: float) -> No
 
 
 def test_example() -> None:
-    assert [(w.start, w.end, w.core_start, w.core_end) for w in make_windows(10, 8, 2)] == [(0, 6, 0, 5), (4, 10, 5, 10)]
+    assert [(w.start, w.end, w.core_start, w.core_end) for w in make_windows(10, 8, 2)] == [
+        (0, 6, 0, 5),
+        (4, 10, 5, 10),
+    ]
     assert make_windows(0, 8, 2) == []
 
 

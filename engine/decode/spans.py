@@ -137,8 +137,14 @@ def merge_adjacent(spans: list[Span]) -> list[Span]:
         if out and s.start < out[-1].end:
             prev = out[-1]
             keep = prev if prev.score >= s.score else s
-            out[-1] = Span(prev.start, max(prev.end, s.end), keep.label, keep.subtype,
-                           max(prev.score, s.score), prev.source)
+            out[-1] = Span(
+                prev.start,
+                max(prev.end, s.end),
+                keep.label,
+                keep.subtype,
+                max(prev.score, s.score),
+                prev.source,
+            )
         else:
             out.append(s)
     return out

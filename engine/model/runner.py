@@ -69,8 +69,11 @@ class ModelRunner:
             feeds["token_type_ids"] = np.zeros_like(ids)
         out = self.session.run([self._output], feeds)[0]  # type: ignore[attr-defined]
         if out.shape[:2] != ids.shape:
-            raise DetectionError("E501", f"model returned shape {out.shape} for input {ids.shape}",
-                                 fix="The artifact is broken: re-export it.")
+            raise DetectionError(
+                "E501",
+                f"model returned shape {out.shape} for input {ids.shape}",
+                fix="The artifact is broken: re-export it.",
+            )
         return out
 
     def run(self, windows: Sequence[np.ndarray]) -> list[np.ndarray]:

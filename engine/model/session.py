@@ -32,7 +32,8 @@ def providers_for(device: str) -> list[str]:
         raise DeviceError(
             "E401",
             f"device 'cuda' asked for, but this onnxruntime offers only {available}",
-            fix="pip install onnxruntime-gpu (instead of onnxruntime) on a machine with CUDA, or use --device cpu.",
+            fix="pip install onnxruntime-gpu (instead of onnxruntime) on a machine with CUDA, "
+            "or use --device cpu.",
         )
     return ["CUDAExecutionProvider", "CPUExecutionProvider"]
 
@@ -42,19 +43,28 @@ def make_session(model_path: str | Path, runtime: RuntimeConfig) -> object:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
-    opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, _OPT_LEVELS[runtime.graph_optimization])
+    opts.graph_optimization_level = getattr(
+        ort.GraphOptimizationLevel, _OPT_LEVELS[runtime.graph_optimization]
+    )
     if runtime.threads:
         opts.intra_op_num_threads = runtime.threads
         opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     try:
-        sess = ort.InferenceSession(str(model_path), sess_options=opts, providers=providers_for(runtime.device))
+        sess = ort.InferenceSession(
+            str(model_path), sess_options=opts, providers=providers_for(runtime.device)
+        )
     except DeviceError:
         raise
     except Exception as e:  # onnxruntime raises its own untyped errors for bad graphs
-        raise ArtifactError("E220", f"onnxruntime could not load {model_path}: {e}",
-                            fix="Re-export the model with `deid export`.") from e
+        raise ArtifactError(
+            "E220",
+            f"onnxruntime could not load {model_path}: {e}",
+            fix="Re-export the model with `deid export`.",
+        ) from e
     names = {i.name for i in sess.get_inputs()}
     if not {"input_ids", "attention_mask"} <= names:
-        raise ArtifactError("E221", f"{model_path} inputs are {sorted(names)}; need input_ids and attention_mask")
+        raise ArtifactError(
+            "E221", f"{model_path} inputs are {sorted(names)}; need input_ids and attention_mask"
+        )
     return sess

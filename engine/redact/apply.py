@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from engine.types import Replacement, Span
 
 
-def render(span: Span, text: str, style: str = "tag", with_subtype: bool = False, mask_char: str = "*") -> str:
+def render(
+    span: Span, text: str, style: str = "tag", with_subtype: bool = False, mask_char: str = "*"
+) -> str:
     """The replacement string for one span.
 
     ``tag``: ``[NAME]`` or ``[NAME:DOCTOR]``; ``mask``: every non-space character becomes ``mask_char``
