@@ -87,3 +87,11 @@ def test_presets_survive_cli_overrides() -> None:
     cfg = EngineConfig.from_overrides(["hybrid.propagate_min_score=0.95"], base=cfg)
     assert effective(cfg.hybrid).propagate_min_score == 0.95
     assert cfg.replace(layers=LayersConfig(model=False)).hybrid.preset == "recall"
+
+
+def test_a_line_break_ends_a_span() -> None:
+    text = "Xai\nDunn"
+    offsets = np.array([[0, 3], [4, 8]])
+    rows = [{"B-DOCTOR": 0.9}, {"I-DOCTOR": 0.9}]
+    spans = decode_spans(text, _probs(rows), offsets, np.arange(2), LABELS)
+    assert [(text[s.start : s.end]) for s in spans] == ["Xai", "Dunn"]

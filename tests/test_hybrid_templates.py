@@ -70,6 +70,8 @@ POSITIVE = [
     ("serial #: PX-20391", [("PX-20391", "DEVICE")]),
     ("Member ID: XYZ123456", [("XYZ123456", "HEALTHPLAN")]),
     ("Acct #: 99812", [("99812", "IDNUM")]),
+    ("seen Tuesday. Better", [("Tuesday", "DATE")]),
+    ("seen Tues. and Thurs.", [("Tues.", "DATE"), ("Thurs.", "DATE")]),
     ("DEA # AB1234567", [("AB1234567", "IDNUM")]),
     ("VIN 1HGCM82633A004352", [("1HGCM82633A004352", "IDNUM")]),
 ]

@@ -119,7 +119,10 @@ def decode_spans(
     prev_w = -2
     for w in phi_words:  # only PHI words are visited: O words cost nothing here
         t = int(best_type[w])
-        continues = w == prev_w + 1 and t == cur_type and p_i[w] > p_b[w]
+        # subtle: a line break ends a mention even when the model says I- (header fields, lists)
+        continues = (
+            w == prev_w + 1 and t == cur_type and p_i[w] > p_b[w] and "\n" not in text[cur_end : w_starts[w]]
+        )
         if not continues:
             flush()
             cur_type, cur_start, cur_scores = t, w_starts[w], []
