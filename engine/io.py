@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.errors import InputError
 from engine.types import Document
@@ -42,6 +43,33 @@ def decode_bytes(data: bytes, name: str, encoding: str = "utf-8") -> str:
         ) from e
 
 
+def as_document(
+    item: str | Document | Mapping[str, Any], index: int = 0, where: str | None = None
+) -> Document:
+    """Coerce a string, a :class:`Document` or a ``{"id","text"[,"group"]}`` mapping to a Document.
+
+    ``where`` names the record in errors (e.g. ``"notes.jsonl:7"``); the id defaults to ``index``.
+    Example: ``as_document({"id": 3, "text": "x"}).id`` -> ``"3"``.
+    """
+    if isinstance(item, Document):
+        return item
+    if isinstance(item, str):
+        return Document(id=str(index), text=item)
+    place = where or f"document {index}"
+    if isinstance(item, Mapping):
+        if not isinstance(item.get("text"), str):
+            raise InputError(
+                "E601",
+                f"{place}: a record needs a string 'text' field",
+                fix='Write {"id": "...", "text": "..."} per record.',
+            )
+        group = item.get("group")
+        return Document(
+            id=str(item.get("id", index)), text=item["text"], group=None if group is None else str(group)
+        )
+    raise InputError("E602", f"{place}: cannot read a document from {type(item).__name__}")
+
+
 def _parse_jsonl_line(line: str, lineno: int, name: str) -> Document:
     try:
         rec = json.loads(line)
@@ -51,16 +79,13 @@ def _parse_jsonl_line(line: str, lineno: int, name: str) -> Document:
             f"{name}:{lineno}: malformed JSON ({e.msg} at column {e.colno})",
             fix="Fix the line, or pass --skip-bad to report it and keep going.",
         ) from e
-    if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+    if not isinstance(rec, dict):
         raise InputError(
             "E612",
-            f"{name}:{lineno}: a record needs a string 'text' field",
+            f"{name}:{lineno}: a record must be a JSON object",
             fix='Write {"id": "...", "text": "..."} per line.',
         )
-    group = rec.get("group")
-    return Document(
-        id=str(rec.get("id", lineno)), text=rec["text"], group=None if group is None else str(group)
-    )
+    return as_document(rec, lineno, where=f"{name}:{lineno}")
 
 
 def _file_lines(p: Path, encoding: str) -> Iterator[str]:

@@ -25,7 +25,8 @@ from engine.artifacts import Artifacts, load_artifacts
 from engine.config import EngineConfig
 from engine.decode.spans import TagTable, decode_spans
 from engine.decode.stitch import stitch
-from engine.errors import ConfigError, DeidError, DetectionError, InputError
+from engine.errors import ConfigError, DeidError, DetectionError
+from engine.io import as_document
 from engine.model.runner import ModelRunner
 from engine.model.session import make_session
 from engine.redact.apply import redact
@@ -33,26 +34,6 @@ from engine.text.windows import make_windows
 from engine.types import Document, Result, Span
 
 REDACT_ALL_LABEL = "REDACTED"
-
-
-def as_document(item: str | Document | Mapping[str, Any], index: int = 0) -> Document:
-    """Coerce a string, a :class:`Document` or a ``{"id","text"[,"group"]}`` mapping to a Document."""
-    if isinstance(item, Document):
-        return item
-    if isinstance(item, str):
-        return Document(id=str(index), text=item)
-    if isinstance(item, Mapping):
-        if not isinstance(item.get("text"), str):
-            raise InputError(
-                "E601",
-                f"document {index} has no string 'text' field",
-                fix='Each record needs {"id": ..., "text": "..."}.',
-            )
-        group = item.get("group")
-        return Document(
-            id=str(item.get("id", index)), text=item["text"], group=None if group is None else str(group)
-        )
-    raise InputError("E602", f"cannot read a document from {type(item).__name__}")
 
 
 class StageTimer:
