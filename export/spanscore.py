@@ -1,9 +1,7 @@
-"""A small span decoder and strict span metric used by the parity gate.
+"""Span decoding and the strict span metric used by the parity gate.
 
-Both torch and ONNX predictions go through this one decoder, so any difference in the scores comes
-from the graphs, not from decoding. The rule is "first subword decides": each pre-tokenizer word takes
-the BIO tag of its first subword; ``B-X`` opens a span, ``I-X`` continues a span of type ``X`` (or opens
-one, leniently), anything else closes it. Character offsets come from the tokenizer.
+Both torch and ONNX logits go through the engine's own decoder (:mod:`engine.decode.spans`), so any
+difference in the scores comes from the graphs, not from decoding.
 
 Example:
     >>> strict_prf([[(0, 4, "CITY")]], [[(0, 4, "CITY"), (5, 9, "DATE")]])["precision"]
@@ -17,65 +15,25 @@ from typing import Any
 
 import numpy as np
 
-from engine.labels import normalize_subtype, split_tag
+from engine.decode.spans import decode_spans
+from engine.labels import normalize_subtype
+from engine.model.runner import softmax
+
+#: The decoder the parity gate uses: the engine's own, so parity measures what the engine serves.
+DECODER = "engine.decode.spans"
 
 
 def decoder_name() -> str:
-    """Which decoder :func:`decode` uses: the engine's own when present, else the local fallback."""
-    try:
-        import engine.decode.spans  # noqa: F401
-    except ImportError:
-        return "export.spanscore"
-    return "engine.decode.spans"
+    """Name of the decoder :func:`decode` uses (recorded in the manifest)."""
+    return DECODER
 
 
 def decode(text: str, enc: Any, logits: np.ndarray, labels: Sequence[str]) -> list[tuple[int, int, str]]:
-    """Per-token logits of one document -> ``(start, end, type)`` spans.
-
-    Uses the engine's decoder (so parity measures what the engine will serve) when it is importable,
-    else :func:`decode_spans` on the argmax tags.
-    """
+    """Per-token logits of one document -> ``(start, end, type)`` spans, through the engine's decoder."""
     if len(enc) == 0:
         return []
-    if decoder_name() == "engine.decode.spans":
-        from engine.decode.spans import decode_spans as engine_decode
-
-        z = logits - logits.max(-1, keepdims=True)
-        probs = np.exp(z) / np.exp(z).sum(-1, keepdims=True)
-        spans = engine_decode(text, probs.astype(np.float32), enc.offsets, enc.word_ids, list(labels))
-        return [(s.start, s.end, normalize_subtype(s.subtype or s.label)) for s in spans]
-    return decode_spans(text, enc, [labels[i] for i in logits.argmax(-1)])
-
-
-def decode_spans(text: str, enc: Any, tags: Sequence[str]) -> list[tuple[int, int, str]]:
-    """BIO tags per token -> ``(start, end, type)`` character spans (half-open).
-
-    Args:
-        text: the document (used to trim spans to non-blank text).
-        enc: an :class:`engine.text.tokenize.Encoded` (``offsets``, ``first_subword()``).
-        tags: one BIO tag per token.
-    """
-    first = enc.first_subword()
-    spans: list[tuple[int, int, str]] = []
-    cur: list[Any] | None = None  # [start, end, type]
-    for i, tag in enumerate(tags):
-        s, e = int(enc.offsets[i][0]), int(enc.offsets[i][1])
-        if not first[i]:
-            if cur is not None:
-                cur[1] = max(cur[1], e)
-            continue
-        prefix, typ = split_tag(tag)
-        if prefix == "I" and cur is not None and cur[2] == typ:
-            cur[1] = max(cur[1], e)
-            continue
-        if cur is not None:
-            spans.append((cur[0], cur[1], cur[2]))
-            cur = None
-        if prefix in ("B", "I"):
-            cur = [s, e, typ]
-    if cur is not None:
-        spans.append((cur[0], cur[1], cur[2]))
-    return [(s, e, normalize_subtype(t)) for s, e, t in spans if e > s and text[s:e].strip()]
+    spans = decode_spans(text, softmax(logits), enc.offsets, enc.word_ids, list(labels))
+    return [(s.start, s.end, normalize_subtype(s.subtype or s.label)) for s in spans]
 
 
 def strict_prf(
