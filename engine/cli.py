@@ -189,8 +189,6 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 def cmd_redact(args: argparse.Namespace) -> int:
     """``deid redact``: redacted text (text input), files (directory input) or JSONL (JSONL input)."""
-    from engine.io import read_inputs  # noqa: F401 - validates before any output
-
     src = Path(args.input) if args.input != "-" else None
     jsonl = args.input_format == "jsonl" or (src is not None and src.suffix in (".jsonl", ".ndjson"))
     bad = 0

@@ -32,7 +32,6 @@ class TagTable:
             raise ValueError("label list must start with 'O'")
         self.labels = list(labels)
         parts = [split_tag(t) for t in labels]
-        self.prefix = [p for p, _ in parts]
         self.types = sorted({t for _, t in parts if t is not None})
         self.type_index = {t: i for i, t in enumerate(self.types)}
         # type id per tag (-1 for O) and the matrix summing B-X and I-X into X

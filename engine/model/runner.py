@@ -38,15 +38,12 @@ class ModelRunner:
         sep_id: int,
         pad_id: int,
         batch_size: int = 8,
-        n_labels: int | None = None,
     ) -> None:
         self.session = session
         self.cls_id, self.sep_id, self.pad_id = cls_id, sep_id, pad_id
         self.batch_size = batch_size
-        self.n_labels = n_labels
         self._inputs = {i.name for i in session.get_inputs()}  # type: ignore[attr-defined]
         self._output = session.get_outputs()[0].name  # type: ignore[attr-defined]
-        self._fp16_inputs = False
 
     def batches(self, lengths: Sequence[int]) -> list[np.ndarray]:
         """Index batches of windows sorted by length (longest first)."""
