@@ -95,3 +95,15 @@ def test_a_line_break_ends_a_span() -> None:
     rows = [{"B-DOCTOR": 0.9}, {"I-DOCTOR": 0.9}]
     spans = decode_spans(text, _probs(rows), offsets, np.arange(2), LABELS)
     assert [(text[s.start : s.end]) for s in spans] == ["Xai", "Dunn"]
+
+
+def test_edge_commas_are_not_part_of_a_span() -> None:
+    text = "9th of June, Wed"
+    offsets = np.array([[0, 3], [4, 6], [7, 11], [11, 12], [13, 16]])
+    labels = bio_labels(["DATE"])
+    probs = np.zeros((5, 3), dtype=np.float32)
+    probs[:, 0] = 1.0
+    probs[0] = [0.0, 1.0, 0.0]
+    probs[1:4] = [0.0, 0.0, 1.0]  # the model tags the comma I-DATE too
+    spans = decode_spans(text, probs, offsets, np.arange(5), labels)
+    assert [text[s.start : s.end] for s in spans] == ["9th of June"]

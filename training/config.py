@@ -142,7 +142,9 @@ class RuntimeConfig(_Frozen):
     """Where and how fast it runs."""
 
     device: Literal["cpu", "cuda", "auto"] = Field("cpu", description="'auto' = cuda when available.")
-    precision: Literal["fp32", "bf16", "fp16"] = Field("fp32", description="Mixed precision (cuda only).")
+    precision: Literal["fp32", "bf16", "fp16"] = Field(
+        "fp32", description="Mixed precision: bf16 on CUDA or CPU (AMX/AVX512-BF16 CPUs), fp16 on CUDA only."
+    )
     torch_threads: int = Field(0, ge=0, description="torch.set_num_threads; 0 = torch's default.")
     dataloader_workers: int = Field(0, ge=0, description="DataLoader worker processes.")
 

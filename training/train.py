@@ -171,7 +171,8 @@ def _training_args(cfg: TrainConfig, device: str, max_steps: int, has_dev: bool)
         "greater_is_better": True,
         "dataloader_num_workers": cfg.runtime.dataloader_workers,
         "use_cpu": device == "cpu",
-        "bf16": device == "cuda" and cfg.runtime.precision == "bf16",
+        # bf16 autocast also runs on CPU (fast where the CPU has AMX/AVX512-BF16); fp16 is CUDA only
+        "bf16": cfg.runtime.precision == "bf16",
         "fp16": device == "cuda" and cfg.runtime.precision == "fp16",
         "disable_tqdm": True,
     }

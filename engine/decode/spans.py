@@ -57,16 +57,20 @@ def word_starts(word_ids: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
+#: Separators never part of a PHI mention at its edges ("June," -> "June"); a period may be ("Jr.").
+EDGE_PUNCT = frozenset(",;")
+
+
 def _snap(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen ``[start, end)`` to alphanumeric word boundaries and trim edge whitespace."""
+    """Widen ``[start, end)`` to alphanumeric word boundaries; trim edge whitespace, commas, semicolons."""
     while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
         start -= 1
     n = len(text)
     while end < n and text[end].isalnum() and text[end - 1].isalnum():
         end += 1
-    while start < end and text[start].isspace():
+    while start < end and (text[start].isspace() or text[start] in EDGE_PUNCT):
         start += 1
-    while end > start and text[end - 1].isspace():
+    while end > start and (text[end - 1].isspace() or text[end - 1] in EDGE_PUNCT):
         end -= 1
     return start, end
 

@@ -3,7 +3,8 @@
 Policy (recall first: resolution never un-marks a character some detector marked, except for the
 allow list, which can only veto weak evidence):
 
-1. **Clean.** Each span is clipped to the text and trimmed of surrounding whitespace; blank spans go.
+1. **Clean.** Each span is clipped to the text and trimmed of surrounding whitespace, commas and
+   semicolons; blank spans go.
 2. **Allow.** A span labelled ``ALLOW`` marks non-PHI. A *weak* span (source ``list:*``,
    ``propagate*`` or unknown) lying inside an ``ALLOW`` span is dropped; template, model, extraction
    and deny spans are kept. ``ALLOW`` spans are never returned.
@@ -25,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
+from engine.decode.spans import EDGE_PUNCT
 from engine.types import Span
 
 ALLOW_LABEL = "ALLOW"
@@ -55,14 +57,14 @@ def is_weak(span: Span) -> bool:
 
 
 def clean(text: str, span: Span) -> Span | None:
-    """Clip ``span`` to ``text`` and trim whitespace; ``None`` when nothing is left.
+    """Clip ``span`` to ``text``, trim whitespace, commas and semicolons; ``None`` when nothing is left.
 
     Example: ``clean("a  Bob ", Span(1, 7, "NAME"))`` -> ``Span(3, 6, "NAME")``.
     """
     s, e = span.start, min(span.end, len(text))
-    while s < e and text[s].isspace():
+    while s < e and (text[s].isspace() or text[s] in EDGE_PUNCT):
         s += 1
-    while e > s and text[e - 1].isspace():
+    while e > s and (text[e - 1].isspace() or text[e - 1] in EDGE_PUNCT):
         e -= 1
     if s >= e:
         return None

@@ -38,6 +38,11 @@ _BARE_MONTH_CUES = frozenset(
     "in on of since until till during by from through early late mid last next this before after "
     "around circa".split()
 )
+# A bare month word followed by a capitalised word that is not a date word reads as a first name.
+_NAME_AFTER = re.compile(
+    r" (?!(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|And|Or|To|Of|In|On)"
+    r"[a-z]*\b|(?:Dr|Mr|Mrs|Ms|Miss)\b)[A-Z][a-z]+\b"
+)
 _WEEKDAY_FULL = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 
 
@@ -76,7 +81,19 @@ def valid_short_date(text: str, m: re.Match[str]) -> bool:
     # subtle: "120/80" cannot match (month <= 12) but "1/2" or "3/4" fractions can: keep only d >= 3
     # or month/day pairs that read as dates in prose, i.e. not a lone fraction like 1/2, 1/3, 3/4.
     nums = _numbers(m.group())
+    if len(nums) == 2 and nums[1] == 10 and _is_score(text, m.start()):
+        return False
     return not (len(nums) == 2 and nums[0] < nums[1] <= 4)
+
+
+_SCORE_CUE = re.compile(r"pain|scale|rat(?:es?|ed|ing)|level|score|severity|intensity", re.IGNORECASE)
+
+
+def _is_score(text: str, start: int) -> bool:
+    """An ``n/10`` read as a score: a range ('2-3/10') or a pain/scale/rating word in the 40 characters before."""
+    if start >= 2 and text[start - 1] == "-" and text[start - 2].isdigit():
+        return True
+    return _SCORE_CUE.search(text, max(0, start - 40), start) is not None
 
 
 def valid_age(text: str, m: re.Match[str]) -> bool:
@@ -139,6 +156,14 @@ def valid_year(text: str, m: re.Match[str]) -> bool:
     return 1880 <= int(v[:4]) <= 2199
 
 
+_ID_CUE = re.compile(r"mrn|mr#|record|acct|account|\bid\b|#|number|\bno\b", re.IGNORECASE)
+
+
+def valid_compact_date(text: str, m: re.Match[str]) -> bool:
+    """A yyyymmdd with a plausible year and no ID cue ('MRN', '#', 'account') in the 20 characters before."""
+    return valid_year(text, m) and _ID_CUE.search(text, max(0, m.start() - 20), m.start()) is None
+
+
 def valid_month_word(text: str, m: re.Match[str]) -> bool:
     """Reject a lower-case ambiguous month word (``may``, ``mar``) inside a date phrase."""
     words = _WORD.findall(text[m.start() : m.end()])
@@ -158,6 +183,8 @@ def valid_month_phrase(text: str, m: re.Match[str]) -> bool:
     word = s.rstrip(".")
     if not word[:1].isupper():
         return False
+    if word.istitle() and _NAME_AFTER.match(text, m.end()) and _prev_word(text, m.start()) not in _BARE_MONTH_CUES:
+        return False  # "Contact: April Cortez": a first name, not a month
     if word.lower() in ("may", "march", "mar"):
         return _prev_word(text, m.start()) in _BARE_MONTH_CUES
     return True
@@ -184,6 +211,7 @@ VALIDATORS: dict[str, Validator] = {
     "varied_digits.v1": varied_digits,
     "vin.v1": valid_vin,
     "year.v1": valid_year,
+    "compact_date.v1": valid_compact_date,
     "month_word.v1": valid_month_word,
     "month_phrase.v1": valid_month_phrase,
     "weekday.v1": valid_weekday,

@@ -1,7 +1,8 @@
 """Overlapping windows over a document's tokens, shared by training and inference.
 
 A document of ``n`` content tokens is cut into windows of at most ``max_tokens`` content tokens
-(``max_length`` minus the two special tokens). Consecutive windows overlap by ``stride`` tokens. Each
+(``max_length`` minus the two special tokens). Consecutive windows overlap by at least ``stride``
+tokens; a document that needs several windows gets the fewest that fit, all of one length. Each
 window's *core* is the part whose predictions are trusted: overlaps are split at their midpoint, so
 every token is predicted by the window in which it is most central, and the cores partition
 ``[0, n)``. Nothing is ever truncated.
@@ -43,11 +44,15 @@ def make_windows(n_tokens: int, max_length: int, stride: int) -> list[Window]:
         return []
     if n_tokens <= size:
         return [Window(0, n_tokens, 0, n_tokens)]
-    step = size - stride
-    starts = list(range(0, n_tokens - size, step)) + [n_tokens - size]
+    # The fewest windows that fit, all of one length, spread evenly: consecutive windows overlap by at
+    # least ``stride`` tokens and no window is longer than it must be (a 300-token note costs two
+    # windows of 182 tokens, not two of 254).
+    k = -(-(n_tokens - stride) // (size - stride))
+    length = -(-(n_tokens + (k - 1) * stride) // k)
+    starts = [i * (n_tokens - length) // (k - 1) for i in range(k)]
     windows: list[Window] = []
     for i, s in enumerate(starts):
-        e = s + size
+        e = s + length
         # Split each overlap with the neighbour at its midpoint.
         core_s = 0 if i == 0 else (s + windows[-1].end) // 2
         core_e = n_tokens if i == len(starts) - 1 else (starts[i + 1] + e) // 2

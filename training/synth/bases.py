@@ -196,10 +196,11 @@ _PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "DATE",
-        rf"\b(?P<date>{_MONTH}(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:19|20)\d\d)?"
+        rf"\b(?P<date>{_MONTH}\sof\s(?:19|20)\d\d|{_MONTH}(?:\s\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s(?:19|20)\d\d)?"
         r"|May\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s(?:19|20)\d\d)?"
         r"|\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{1,2}/(?:19|20)\d\d|\d{4}-\d\d-\d\d"
         r"|(?:19|20)\d\d(?!\s*(?:mg|mcg|units|ml|cc|g|kg|IU)\b)"
+        r"|(?<![\w'])'\d\d(?![\w'])"
         r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?"
         r"|Christmas(?:\sEve)?|Thanksgiving|Easter|Halloween|New\sYear's(?:\s(?:Day|Eve))?"
         r"|(?:Labor|Memorial|Independence|Valentine's|Mother's|Father's)\sDay|Fourth\sof\sJuly)\b",

@@ -104,6 +104,7 @@ def date(rng: random.Random, ymd: tuple[int, int, int] | None = None, style: str
         "mon_ord": f"{mon} {_ord(d)}",
         "ord_of_mon": f"{_ord(d)} of {mon}",
         "mon_y": f"{mon} {y}",
+        "mon_of_y": f"{rng.choice((mon, mon, mon3))} of {y}",
         "mon3_y": f"{mon3}-{y}",
         "mon3_y_space": f"{mon3} {y}",
         "m_y": f"{m:02d}/{y}",
@@ -119,9 +120,6 @@ def date(rng: random.Random, ymd: tuple[int, int, int] | None = None, style: str
         "holiday": rng.choice(HOLIDAYS),
         "season_year": f"{rng.choice(('spring', 'summer', 'fall', 'winter'))} of {y}",
     }[st]
-    if st == "season_year":  # only the year is the date
-        head, _, yr = f.rpartition(" ")
-        return [(head + " ", None), (yr, "DATE")]
     return [(f, "DATE")]
 
 
@@ -144,6 +142,7 @@ DATE_STYLES: dict[str, float] = {
     "mon_ord": 1,
     "ord_of_mon": 0.5,
     "mon_y": 2,
+    "mon_of_y": 0.7,
     "mon3_y": 1.5,
     "mon3_y_space": 1,
     "m_y": 2,

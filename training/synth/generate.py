@@ -30,7 +30,7 @@ from training.synth.presidio import load_presidio_templates
 from training.synth.styles import STYLE_WEIGHTS, pick_case, pipe_header
 from training.synth.surrogates import Pools, cached_pools
 
-GENERATOR_VERSION = "synth-1.1.0"
+GENERATOR_VERSION = "synth-1.2.0"
 DEFAULT_DATA_DIR = Path("/work/shared/data")
 
 #: Chart order of section headers when several MTS-Dialog sections are stitched into one note.
@@ -80,6 +80,7 @@ _HOLIDAY_WORDS = frozenset(
 )
 _WEEKDAY = re.compile(r"^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?$")
 _MONTH_ONLY = re.compile(r"^[A-Z][a-z]+\.?$")
+_MONTH_OF_YEAR = re.compile(r"^[A-Z][a-z]+\.? of \d{4}$")
 
 
 @dataclass
@@ -199,6 +200,10 @@ class Generator:
                         )
                     ]
                 )
+            if re.fullmatch(r"'\d\d", text):  # "quit '92": an apostrophe year stays one
+                return [(f"'{(persona.ymd[0] - rng.randint(0, 30)) % 100:02d}", "DATE")]
+            if _MONTH_OF_YEAR.match(text):  # "in August of 2019" is one DATE, as the templates say
+                return F.date(rng, (persona.ymd[0] - rng.randint(0, 12), rng.randint(1, 12), 1), "mon_of_y")
             if re.fullmatch(r"(?:19|20)\d\d", text):
                 return [(str(persona.ymd[0] - rng.randint(0, 12)), "DATE")]
             if text.split()[0] in _HOLIDAY_WORDS:
