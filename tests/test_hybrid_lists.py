@@ -37,6 +37,9 @@ LIST_CASES = [
     ("MS and PT and OR today", []),
     ("the nurse and the doctor", []),
     ("Brazilian and Spanish speaking", []),  # nationality/language lists are off by default
+    ("works as an attorney", [("attorney", "PROFESSION")]),
+    ("came with her power of attorney.", []),  # an allow phrase swallows the hit inside it
+    ("we need to make adjustments", []),
 ]
 
 

@@ -85,6 +85,10 @@ def _title_ok(surface: str) -> bool:
     return surface.isupper() or all(w[0].isupper() or w.lower() in ("of", "and", "the") for w in words)
 
 
+#: Index entry of a multi-word allow phrase: it matches like a term and yields no span.
+_ALLOW_PHRASE = KeywordList("ALLOW", "ALLOW", 0.0, "any", frozenset())
+
+
 class ListDetector:
     """Marks every n-gram of the note found in an enabled list.
 
@@ -108,6 +112,11 @@ class ListDetector:
         for k in self.lists:  # earlier lists win a shared term
             for t in k.terms:
                 self._index.setdefault(t, k)
+        # A multi-word allow phrase ("power of attorney") is matched like a term and swallows the list
+        # hits inside it ("attorney"); the longest match at a word wins, as for terms.
+        for t in self.allow:
+            if " " in t:
+                self._index.setdefault(t, _ALLOW_PHRASE)
         self._source_prefix = "list"
         self._firsts = frozenset(t.split(" ", 1)[0] for t in self._index)
         # Word-level proper prefixes of multi-word terms: extend an n-gram only while it is one.
@@ -159,6 +168,9 @@ class ListDetector:
                 if k is not None:
                     hit, hit_end, hit_key = k, end, key
             if hit is None:
+                continue
+            if hit is _ALLOW_PHRASE:
+                blocked = hit_end
                 continue
             surface = text[s:hit_end]
             if (hit.case == "any" or _title_ok(surface)) and (" " in hit_key or hit_key not in allow):

@@ -58,6 +58,7 @@ STAFF = {
 
 # subtle: generic titles that in notes usually name care-team roles ("case manager", "medical student").
 AMBIGUOUS = {
+    "make",  # faker has a job "Make"; in notes it is the verb
     "manager",
     "student",
     "consultant",
