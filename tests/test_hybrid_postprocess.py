@@ -33,6 +33,8 @@ SPLIT_CASES = [
     ("3041023MARY", "ID", "IDNUM", [("3041023", "IDNUM"), ("MARY", "HOSPITAL")]),
     ("Dunn", "NAME", "PATIENT", [("Dunn", "PATIENT")]),  # no rule: unchanged
     ("and/or", "NAME", "DOCTOR", [("and/or", "DOCTOR")]),  # allow-listed parts: not split
+    ("tu/th/sa", "DATE", "DATE", [("tu/th/sa", "DATE")]),  # one weekday schedule, not three names
+    ("M/W/F", "DATE", "DATE", [("M/W/F", "DATE")]),
 ]
 
 
@@ -54,6 +56,7 @@ SCAN_CASES = [
     ("TSH normal, SMS sent, FTW", []),
     ("s/p CABG and/or PCI", []),
     ("mg/dl\n", []),
+    ("HD\nTU/TH/SA\n", []),
 ]
 
 

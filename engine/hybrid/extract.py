@@ -95,6 +95,11 @@ def _weekdays_ok(token: str) -> bool:
     return len(days) >= (2 if "-" in token else 3)
 
 
+def _slashed_weekdays(token: str) -> bool:
+    """``tu/th/sa``, ``M/W/F``: a slash-separated weekday run in any case."""
+    return _weekdays_ok("-".join(p.capitalize() for p in token.split("/")))
+
+
 class Extractor:
     """Applies :data:`RULES` to spans and scans the text for glued tokens.
 
@@ -121,8 +126,10 @@ class Extractor:
             m = rule.regex.fullmatch(surface)
             if m is None or (rule.name == "WEEKDAYS" and not _weekdays_ok(surface)):
                 continue
-            if rule.name == "SIGNOFF" and any(g and g.lower() in self.allow for g in m.groups()):
-                continue
+            if rule.name == "SIGNOFF" and (
+                any(g and g.lower() in self.allow for g in m.groups()) or _slashed_weekdays(surface)
+            ):
+                continue  # "GQ/NV/whalen" is three names; "tu/th/sa" is one weekday schedule
             parts = []
             for g, (label, subtype) in enumerate(rule.parts, 1):
                 if m.group(g) is None:
