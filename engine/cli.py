@@ -65,6 +65,12 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=["cpu", "cuda"], help="execution device (default cpu)")
     p.add_argument("--threads", type=int, help="onnxruntime intra-op threads (default: all cores)")
     p.add_argument("--batch-size", type=int, help="windows per model call (default 8)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="engine processes (default 1); more keep a GPU fed, each gets cores/workers threads",
+    )
     p.add_argument("--config", help="engine config file (TOML or JSON)")
     p.add_argument(
         "--set",
@@ -146,7 +152,13 @@ def _results(args: argparse.Namespace, redact: bool) -> tuple[int, Iterator[tupl
     from engine.pipeline import Deidentifier
 
     n, items = read_inputs(args.input, args.encoding, args.skip_bad, args.input_format)
-    deid = Deidentifier(build_config(args))
+    config = build_config(args)
+    if args.workers > 1:
+        from engine.parallel import ParallelDeidentifier
+
+        deid: Deidentifier | ParallelDeidentifier = ParallelDeidentifier(config, workers=args.workers)
+    else:
+        deid = Deidentifier(config)
     progress = Progress(n, not args.quiet)
 
     def stream() -> Iterator[tuple[object, object]]:
@@ -159,13 +171,17 @@ def _results(args: argparse.Namespace, redact: bool) -> tuple[int, Iterator[tupl
                 yield it, (next(results) if it.doc is not None else None)
                 progress.step()
 
-        for it in items:
-            buffered.append(it)
-            if len(buffered) >= 64:
+        try:
+            for it in items:
+                buffered.append(it)
+                if len(buffered) >= 64 * args.workers:
+                    yield from flush()
+                    buffered = []
+            if buffered:
                 yield from flush()
-                buffered = []
-        if buffered:
-            yield from flush()
+        finally:
+            if hasattr(deid, "close"):
+                deid.close()
 
     return n, stream()
 

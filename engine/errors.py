@@ -17,11 +17,16 @@ class DeidError(Exception):
 
     def __init__(self, code: str, message: str, fix: str | None = None) -> None:
         self.code = code
+        self.message = message
         self.fix = fix
         text = f"[{code}] {message}"
         if fix:
             text += f" Fix: {fix}"
         super().__init__(text)
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str | None]]:
+        # Pickle by the constructor's arguments, so an error crosses a process boundary intact.
+        return (self.__class__, (self.code, self.message, self.fix))
 
 
 class ConfigError(DeidError):

@@ -116,19 +116,8 @@ class Deidentifier:
         characters); a chunk is not closed between two consecutive documents of the same ``group``,
         so a patient's notes that arrive together share trusted terms.
         """
-        chunk: list[Document] = []
-        chars = 0
-        for i, item in enumerate(docs):
-            doc = as_document(item, i)
-            full = len(chunk) >= chunk_docs or chars >= chunk_chars
-            same_group = bool(chunk) and doc.group is not None and chunk[-1].group == doc.group
-            if full and not (same_group and len(chunk) < 8 * chunk_docs):
-                yield from self._process_chunk(chunk, redact)
-                chunk, chars = [], 0
-            chunk.append(doc)
-            chars += len(doc.text)
-        if chunk:
-            yield from self._process_chunk(chunk, redact)
+        for chunk in iter_chunks(docs, chunk_docs, chunk_chars):
+            yield from self.process_chunk(chunk, redact)
 
     # ---------------------------------------------------------------- stages
     def model_spans(self, docs: list[Document]) -> list[list[Span]]:
@@ -171,7 +160,8 @@ class Deidentifier:
         self.timer.add("propagation", t0)
         return final
 
-    def _process_chunk(self, docs: list[Document], do_redact: bool) -> list[Result]:
+    def process_chunk(self, docs: list[Document], do_redact: bool) -> list[Result]:
+        """Results for one chunk (documents processed together share trusted terms), fail closed."""
         try:
             spans = self._spans(docs)
             results = []
@@ -193,18 +183,53 @@ class Deidentifier:
             return [self._redact_all(d, f"{type(e).__name__}: {e}", do_redact) for d in docs]
 
     def _result(self, doc: Document, spans: list[Span], do_redact: bool) -> Result:
-        if not do_redact:
-            return Result(doc.id, doc.text, tuple(spans), group=doc.group)
         t0 = time.perf_counter()
-        rc = self.config.redact
-        out, reps = redact(doc.text, spans, rc.style, rc.with_subtype, rc.mask_char)
-        self.timer.add("redact", t0)
-        return Result(doc.id, doc.text, tuple(spans), out, reps, group=doc.group)
+        res = build_result(doc, spans, do_redact, self.config)
+        if do_redact:
+            self.timer.add("redact", t0)
+        return res
 
     def _redact_all(self, doc: Document, error: str, do_redact: bool) -> Result:
-        spans = [Span(0, len(doc.text), REDACT_ALL_LABEL, None, 1.0, "on_error")] if doc.text.strip() else []
-        res = self._result(doc, spans, do_redact)
-        return Result(res.id, res.text, res.spans, res.redacted, res.replacements, error, doc.group)
+        return redact_all_result(doc, error, do_redact, self.config)
+
+
+def iter_chunks(
+    docs: Iterable[str | Document | Mapping[str, Any]], chunk_docs: int = 32, chunk_chars: int = 2_000_000
+) -> Iterator[list[Document]]:
+    """Group a document stream into chunks of about ``chunk_docs`` documents or ``chunk_chars`` characters.
+
+    A chunk is not closed between two consecutive documents of the same ``group`` (up to 8x the
+    size), so a patient's notes that arrive together are processed, and share trusted terms, together.
+    """
+    chunk: list[Document] = []
+    chars = 0
+    for i, item in enumerate(docs):
+        doc = as_document(item, i)
+        full = len(chunk) >= chunk_docs or chars >= chunk_chars
+        same_group = bool(chunk) and doc.group is not None and chunk[-1].group == doc.group
+        if full and not (same_group and len(chunk) < 8 * chunk_docs):
+            yield chunk
+            chunk, chars = [], 0
+        chunk.append(doc)
+        chars += len(doc.text)
+    if chunk:
+        yield chunk
+
+
+def build_result(doc: Document, spans: list[Span], do_redact: bool, config: EngineConfig) -> Result:
+    """The :class:`Result` of ``doc`` with ``spans``; redacted as ``config.redact`` says when asked."""
+    if not do_redact:
+        return Result(doc.id, doc.text, tuple(spans), group=doc.group)
+    rc = config.redact
+    out, reps = redact(doc.text, spans, rc.style, rc.with_subtype, rc.mask_char)
+    return Result(doc.id, doc.text, tuple(spans), out, reps, group=doc.group)
+
+
+def redact_all_result(doc: Document, error: str, do_redact: bool, config: EngineConfig) -> Result:
+    """Fail closed: the whole document is one ``REDACTED`` span, with the error recorded."""
+    spans = [Span(0, len(doc.text), REDACT_ALL_LABEL, None, 1.0, "on_error")] if doc.text.strip() else []
+    res = build_result(doc, spans, do_redact, config)
+    return Result(res.id, res.text, res.spans, res.redacted, res.replacements, error, doc.group)
 
 
 def _checked(text: str, spans: list[Span]) -> list[Span]:

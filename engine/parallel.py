@@ -1,0 +1,125 @@
+"""Several engine processes fed from one document stream.
+
+One process can keep a GPU busy only if its CPU work (tokenising, decoding, the hybrid layer,
+redaction) is faster than the model, and on a GPU it is not: the model runs at millions of tokens
+per second there, the Python around it at a fraction of that. :class:`ParallelDeidentifier` runs
+``workers`` processes, each a full :class:`~engine.pipeline.Deidentifier` with its own onnxruntime
+session (CPU threads, or its own CUDA stream on the shared GPU), and feeds them chunks of the
+stream. On a CPU it also lets the Python stages of one process overlap the model of another.
+
+Guarantees, as for :meth:`Deidentifier.detect_many`:
+
+* results come back in input order, with bounded memory (at most ``max_in_flight`` chunks queued);
+* a patient's consecutive notes stay in one chunk (:func:`~engine.pipeline.iter_chunks`), so they
+  share trusted terms as in one process;
+* fail closed: a worker that raises or dies makes the call raise :class:`DetectionError`
+  (``on_error="raise"``) or returns that chunk's documents fully redacted (``"redact_all"``).
+
+Example:
+    >>> with ParallelDeidentifier(EngineConfig(), workers=2) as deid:        # doctest: +SKIP
+    ...     results = list(deid.detect_many(notes, redact=True))
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from engine.config import EngineConfig
+from engine.errors import ConfigError, DeidError, DetectionError
+from engine.pipeline import Deidentifier, iter_chunks, redact_all_result
+from engine.types import Document, Result
+
+_WORKER: Deidentifier | None = None
+
+
+def _init_worker(config: EngineConfig) -> None:
+    global _WORKER
+    _WORKER = Deidentifier(config)
+
+
+def _work(chunk: list[Document], redact: bool) -> list[Result]:
+    if _WORKER is None:  # pragma: no cover - the initializer always ran
+        raise DetectionError("E505", "engine worker was not initialised")
+    return _WORKER.process_chunk(chunk, redact)
+
+
+class ParallelDeidentifier:
+    """``workers`` engine processes behind the :meth:`Deidentifier.detect_many` interface.
+
+    Args:
+        config: engine configuration for every worker. When ``config.runtime.threads`` is 0, each
+            worker gets ``max(1, cpu_count // workers)`` onnxruntime threads.
+        workers: number of processes (>= 1).
+        max_in_flight: chunks submitted but not yet returned (default ``2 * workers``).
+
+    Raises:
+        ConfigError: ``workers`` < 1.
+    """
+
+    def __init__(self, config: EngineConfig | None = None, workers: int = 2, max_in_flight: int | None = None):
+        if workers < 1:
+            raise ConfigError("E108", f"workers must be >= 1, got {workers}", fix="Use --workers 1 or more.")
+        config = config or EngineConfig()
+        if config.runtime.threads == 0:
+            per = max(1, (os.cpu_count() or 1) // workers)
+            config = config.replace(runtime=config.runtime.model_copy(update={"threads": per}))
+        self.config = config
+        self.workers = workers
+        self.max_in_flight = max_in_flight or 2 * workers
+        # spawn: a forked copy of a parent holding onnxruntime or CUDA state is not safe
+        self._pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(config,),
+        )
+
+    def detect_many(
+        self,
+        docs: Iterable[str | Document | Mapping[str, Any]],
+        redact: bool = False,
+        chunk_docs: int = 32,
+        chunk_chars: int = 2_000_000,
+    ) -> Iterator[Result]:
+        """Results for a stream of documents, in input order (see the module docstring)."""
+        pending: deque[tuple[list[Document], Future[list[Result]]]] = deque()
+        for chunk in iter_chunks(docs, chunk_docs, chunk_chars):
+            pending.append((chunk, self._pool.submit(_work, chunk, redact)))
+            if len(pending) >= self.max_in_flight:
+                yield from self._collect(*pending.popleft(), redact)
+        while pending:
+            yield from self._collect(*pending.popleft(), redact)
+
+    def _collect(self, chunk: list[Document], fut: Future[list[Result]], redact: bool) -> list[Result]:
+        try:
+            results = fut.result()
+        except Exception as e:  # noqa: BLE001 - a worker error or a dead worker (BrokenProcessPool)
+            if self.config.on_error == "raise":
+                if isinstance(e, DeidError):
+                    raise
+                raise DetectionError(
+                    "E506",
+                    f"an engine worker failed on documents {[d.id for d in chunk][:5]}: "
+                    f"{type(e).__name__}: {e}",
+                    fix="Run with --workers 1 to see the failure in-process; set on_error='redact_all' "
+                    "to redact such documents entirely instead.",
+                ) from e
+            return [redact_all_result(d, f"{type(e).__name__}: {e}", redact, self.config) for d in chunk]
+        if [r.id for r in results] != [d.id for d in chunk]:  # fail closed on any mix-up
+            raise DetectionError("E507", "an engine worker returned results out of order")
+        return results
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ParallelDeidentifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,69 @@
+"""Multi-process engine: same results as one process, input order, fail closed when a worker dies."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.config import EngineConfig
+from engine.errors import ArtifactError, DetectionError
+from engine.parallel import ParallelDeidentifier
+from engine.pipeline import Deidentifier
+from engine.types import Document
+from tests.lexicon_model import build_lexicon_artifact
+
+WORDS = {"valdez": "PATIENT", "harlan": "PATIENT", "calvert": "HOSPITAL", "whalen": "DOCTOR"}
+
+
+@pytest.fixture(scope="module")
+def lexicon_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_lexicon_artifact(tmp_path_factory.mktemp("lexicon") / "art", WORDS)
+
+
+def _docs() -> list[Document]:
+    notes = [
+        "PT SEEN BY DR WHALEN 7/22; TO CALVERT HOSP. Call 617-555-1234.",
+        "Harlan Valdez, 79yo, MRN: 6746781. f/u 3/12/2011.",
+        "No PHI in this note at all.",
+        "Dictated by: GQ/NV/whalen",
+    ]
+    # 40 documents, patients in runs of 2 so propagation across a patient's notes is exercised
+    return [Document(f"d{i}", notes[i % 4] + f" Note {i}.", group=f"p{i // 2}") for i in range(40)]
+
+
+def test_parallel_matches_one_process_in_input_order(lexicon_dir: Path) -> None:
+    cfg = EngineConfig.from_overrides([f"model_dir={lexicon_dir}", "runtime.threads=1"])
+    docs = _docs()
+    one = list(Deidentifier(cfg).detect_many(docs, redact=True, chunk_docs=4))
+    with ParallelDeidentifier(cfg, workers=2, max_in_flight=3) as par:
+        many = list(par.detect_many(docs, redact=True, chunk_docs=4))
+    assert [r.id for r in many] == [d.id for d in docs]
+    assert [(r.spans, r.redacted, r.error) for r in many] == [(r.spans, r.redacted, r.error) for r in one]
+    assert any(r.spans for r in many) and all(r.error is None for r in many)
+
+
+def test_a_dead_worker_fails_closed(lexicon_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    shutil.copytree(lexicon_dir, bad)
+    with open(bad / "model.onnx", "ab") as f:
+        f.write(b"tampered")  # the worker's engine refuses the artifact at start: the pool breaks
+    docs = _docs()[:6]
+    cfg = EngineConfig.from_overrides([f"model_dir={bad}", "runtime.threads=1"])
+    with ParallelDeidentifier(cfg, workers=2) as par, pytest.raises(DetectionError, match="E506"):
+        list(par.detect_many(docs, redact=True, chunk_docs=2))
+    cfg = cfg.replace(on_error="redact_all")
+    with ParallelDeidentifier(cfg, workers=2) as par:
+        out = list(par.detect_many(docs, redact=True, chunk_docs=2))
+    assert [r.id for r in out] == [d.id for d in docs]
+    for d, r in zip(docs, out, strict=True):
+        assert r.error and r.redacted is not None and not any(c.isalpha() for c in r.redacted.replace("REDACTED", ""))
+        assert [(s.start, s.end) for s in r.spans] == [(0, len(d.text))]
+
+
+def test_engine_errors_survive_a_process_boundary() -> None:
+    e = ArtifactError("E201", "hash mismatch", fix="Re-export.")
+    back = pickle.loads(pickle.dumps(e))
+    assert type(back) is ArtifactError and (back.code, back.fix, str(back)) == (e.code, e.fix, str(e))
