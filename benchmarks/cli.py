@@ -44,6 +44,15 @@ def register(sub: Any) -> None:
         default=(1, 2),
         help="thread counts for the scaling section, e.g. 1,2; the largest is used elsewhere",
     )
+    p.add_argument(
+        "--workers",
+        type=_threads,
+        default=(1, 2),
+        help="engine process counts for the multi-process end-to-end rows, e.g. 1,2,4,8",
+    )
+    p.add_argument(
+        "--device", choices=["cpu", "cuda"], default="cpu", help="device of the engine runs (default cpu)"
+    )
     p.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     p.add_argument(
         "--cache-dir",
@@ -67,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         checkpoint=args.checkpoint,
         dev=args.dev,
         threads=args.threads,
+        workers=args.workers,
+        device=args.device,
         seed=args.seed,
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
     )

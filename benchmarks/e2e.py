@@ -32,7 +32,7 @@ MODEL_ONLY = (
 
 
 def build_engine(
-    model_dir: str | None, threads: int, layers: str = "all", artifacts: Any = None
+    model_dir: str | None, threads: int, layers: str = "all", artifacts: Any = None, device: str = "cpu"
 ) -> tuple[Any, str]:
     """A :class:`Deidentifier` with all layers (``all``) or the model alone (``model``).
 
@@ -43,7 +43,7 @@ def build_engine(
     from engine.errors import ConfigError
     from engine.pipeline import Deidentifier
 
-    base = [f"model_dir={json.dumps(model_dir)}", f"runtime.threads={threads}"]
+    base = [f"model_dir={json.dumps(model_dir)}", f"runtime.threads={threads}", f"runtime.device={device}"]
     if layers == "model":
         return Deidentifier(EngineConfig.from_overrides(base + list(MODEL_ONLY)), artifacts), "model only"
     try:
@@ -144,6 +144,52 @@ def compare_interleaved(deid: Any, model_only: Any, texts: Sequence[str], passes
             100 * statistics.median(1 - m / e for m, e in zip(mo_t, eng_t, strict=True)), 1
         ),
         "ratio_method": "median over interleaved passes of per-pass ratios",
+    }
+
+
+def bench_processes(
+    model_dir: str | None,
+    texts: Sequence[str],
+    workers: Sequence[int],
+    threads: int,
+    device: str,
+    raw_model: dict[str, Any],
+    passes: int = 3,
+) -> dict[str, Any]:
+    """End to end with ``w`` engine processes (:class:`ParallelDeidentifier`), all layers, per ``w``.
+
+    On a CPU each process gets ``max(1, threads // w)`` onnxruntime threads, so every row uses the
+    same cores; on a GPU the processes share the device. ``pct_of_raw_model`` compares the row's
+    window tokens/s with one process's raw model throughput on the same windows (the ceiling a
+    single session reaches when nothing else runs).
+    """
+    from engine.config import EngineConfig
+    from engine.parallel import ParallelDeidentifier
+
+    tokens = raw_model["window_tokens"] if "window_tokens" in raw_model else None
+    rows = []
+    for w in workers:
+        per = max(1, threads // w) if device == "cpu" else threads
+        cfg = EngineConfig.from_overrides(
+            [f"model_dir={json.dumps(model_dir)}", f"runtime.threads={per}", f"runtime.device={device}"]
+        )
+        with ParallelDeidentifier(cfg, workers=w) as par:
+            list(par.detect_many(list(texts[: 4 * w]), redact=True, chunk_docs=4))  # start and warm workers
+            times = []
+            for _ in range(passes):
+                t0 = time.perf_counter()
+                n = sum(1 for _ in par.detect_many(list(texts), redact=True, chunk_docs=8))
+                times.append(time.perf_counter() - t0)
+                if n != len(texts):
+                    raise RuntimeError(f"{w} workers returned {n} results for {len(texts)} notes")
+        row = {"workers": w, "threads_per_worker": per, **_summary(times, texts, tokens or 0, None)}
+        if tokens:
+            row["pct_of_raw_model"] = round(100 * row["tokens_per_s"] / raw_model["tokens_per_s"], 1)
+        rows.append(row)
+    return {
+        "device": device,
+        "rows": rows,
+        "note": "all layers, redact=True; chunks of 8 notes spread over the processes in input order",
     }
 
 

@@ -126,6 +126,21 @@ def render(r: dict[str, Any]) -> str:
                 for k, v in sorted(e["engine"]["stages_s"].items(), key=lambda kv: -kv[1])
             ],
         )
+        pr = e.get("processes", {})
+        if pr.get("rows"):
+            L += [
+                f"Several engine processes ({pr['device']}, {pr['note']}); % of one process's raw model "
+                "tokens/s on the same windows:",
+                "",
+            ]
+            L += _table(
+                ["processes", "threads each", "notes/s", "chars/s", "window tokens/s", "% of raw model"],
+                [
+                    [x["workers"], x["threads_per_worker"], x["notes_per_s"], x["chars_per_s"],
+                     x["tokens_per_s"], x.get("pct_of_raw_model")]
+                    for x in pr["rows"]
+                ],
+            )
         p = e["profile"]
         L += [f"cProfile top {len(p['top'])} by own time (one profiled pass, {p['total_s']} s):", ""]
         L += _table(

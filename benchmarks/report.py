@@ -41,6 +41,8 @@ class BenchSettings:
     checkpoint: str | None = None
     dev: str | None = None
     threads: tuple[int, ...] = (1, 2)
+    workers: tuple[int, ...] = (1, 2)
+    device: str = "cpu"
     seed: int = 0
     cache_dir: Path | None = None
     sizes: dict[str, Any] = field(default_factory=dict)
@@ -114,7 +116,7 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
     texts = [n["text"] for n in notes]
     report["corpus"] = corpus.corpus_summary(notes)
 
-    deid, engine_note = e2e.build_engine(model_dir, threads, "all", art)
+    deid, engine_note = e2e.build_engine(model_dir, threads, "all", art, s.device)
     # a cache shared by all --out dirs: the export of the variants is the slowest part of a first run
     cache = s.cache_dir or DEFAULT_CACHE
 
@@ -146,9 +148,12 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
         }
 
     def end_to_end() -> dict[str, Any]:
-        mo, _ = e2e.build_engine(model_dir, threads, "model", art)
-        res: dict[str, Any] = {"engine_layers": engine_note}
+        mo, _ = e2e.build_engine(model_dir, threads, "model", art, s.device)
+        res: dict[str, Any] = {"engine_layers": engine_note, "device": s.device}
         res.update(e2e.compare_interleaved(deid, mo, texts, s.sizes["e2e_passes"]))
+        res["processes"] = e2e.bench_processes(
+            model_dir, texts, s.workers, threads, s.device, res["raw_model"], s.sizes["e2e_passes"]
+        )
         res["profile"] = e2e.profile_engine(deid, texts, s.sizes["profile_top"])
         return res
 

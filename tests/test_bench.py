@@ -139,6 +139,9 @@ def test_quick_report_numbers_are_sane(quick_report) -> None:
         assert e[k]["notes_per_s"] > 0 and e[k]["chars_per_s"] > 0 and e[k]["stages_s"]["infer"] > 0
     assert e["raw_model"]["window_tokens"] == e["engine"]["window_tokens"] > 0
     assert e["efficiency_pct"] > 0 and e["profile"]["top"]
+    procs = e["processes"]["rows"]
+    assert [r["workers"] for r in procs] == [1, 2] and [r["threads_per_worker"] for r in procs] == [2, 1]
+    assert all(r["notes_per_s"] > 0 and r["pct_of_raw_model"] > 0 for r in procs)
     b = report["baseline"]
     assert b["pipeline"]["notes_per_s"] > 0 and b["speedup"] > 0
     assert all(v["p50_ms"] > 0 for v in report["latency"]["buckets"].values())
