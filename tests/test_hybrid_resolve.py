@@ -30,6 +30,30 @@ CASES = [
         [(26, 35, "DATE", "regex:DATE_MDY")],
     ),
     (
+        "confident_model_keeps_its_subtype_under_a_generic_template",
+        [
+            Span(8, 16, "ID", "IDNUM", 0.6, "regex:IDNUM_LONG"),
+            Span(8, 16, "ID", "MEDICALRECORD", 0.97, "model"),
+        ],
+        [(8, 16, "MEDICALRECORD", "model")],
+    ),
+    (
+        "template_subtype_wins_over_an_unsure_model",
+        [
+            Span(8, 16, "ID", "MEDICALRECORD", 0.95, "regex:MRN_CUE"),
+            Span(8, 16, "ID", "IDNUM", 0.7, "model"),
+        ],
+        [(8, 16, "MEDICALRECORD", "regex:MRN_CUE")],
+    ),
+    (
+        "template_category_beats_a_confident_model",
+        [
+            Span(8, 16, "DATE", "DATE", 0.8, "regex:DATE_COMPACT"),
+            Span(8, 16, "ID", "IDNUM", 0.99, "model"),
+        ],
+        [(8, 16, "DATE", "regex:DATE_COMPACT")],
+    ),
+    (
         "model_beats_list",
         [
             Span(39, 45, "LOCATION", "CITY", 0.99, "list:STATE"),

@@ -10,9 +10,12 @@ allow list, which can only veto weak evidence):
    and deny spans are kept. ``ALLOW`` spans are never returned.
 3. **Union.** Overlapping spans (sharing at least one character; touching is not overlapping) merge,
    transitively, into one span covering all of them.
-4. **Label.** The merged span takes label, subtype and source of its strongest member: by source
+4. **Label.** The merged span takes its category (label) from its strongest member: by source
    priority ``deny > template (regex:*, coord:*) > model = extract > list > propagate``, then score,
-   then length; its score is the highest member score.
+   then length. Its subtype and source come from the most confident non-weak member of that category
+   (score, then source priority, then length; lists and propagation never decide a subtype): a generic template (a bare 8-digit number is IDNUM, a phone
+   shape is PHONE) fixes the category, but a confident model that read the context ('EDVISIT^...' is
+   a MEDICALRECORD, 'faxed to' a FAX) keeps its subtype. Its score is the highest member score.
 
 Example:
     >>> text = "Dr. Xai Dunn seen"
@@ -107,6 +110,11 @@ def resolve(text: str, spans: Iterable[Span]) -> list[Span]:
             if _strength(c) > _strength(best):
                 best = c
             j += 1
+        if j - i > 1 and not is_weak(best):  # subtype: the most confident strong member of the category
+            best = max(
+                (c for c in cands[i:j] if c.label == best.label and not is_weak(c)),
+                key=lambda c: (c.score, source_priority(c.source), c.end - c.start),
+            )
         if (start, end, top) == (best.start, best.end, best.score):
             out.append(best)
         else:

@@ -132,10 +132,18 @@ _CREDENTIAL_CODES = frozenset({"MD", "PA"})
 def valid_state_code(text: str, m: re.Match[str]) -> bool:
     """``Name, MD`` and ``Name, PA`` are credentials far more often than Maryland or Pennsylvania.
 
-    Those two codes count only before a ZIP code (template STATE_CODE_ZIP).
+    Those two codes count only before a ZIP code (template STATE_CODE_ZIP). In ALL-CAPS text a code
+    followed by another word is an English word ('OVARIES, AS WELL'), not a state.
     """
     v = m.group("value") if "value" in m.re.groupindex else m.group()
-    return v not in _CREDENTIAL_CODES
+    if v in _CREDENTIAL_CODES:
+        return False
+    # In ALL-CAPS text 'OVARIES, AS WELL' and 'GLAUCOMA, OR CATARACTS' are words: a code followed by
+    # another capitalised word, after an all-caps word, is not a state (lower case: the pattern's
+    # own lookahead already refuses 'Boston, OR with').
+    head = text[m.start() : m.start("value") if "value" in m.re.groupindex else m.start()]
+    after = text[m.end() : m.end() + 2]
+    return not (head.isupper() and len(after) == 2 and after[0] == " " and after[1].isalpha())
 
 
 def has_digit(text: str, m: re.Match[str]) -> bool:
