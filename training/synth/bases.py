@@ -166,7 +166,31 @@ _DEPT_WORDS = frozenset(
     "Family Primary Internal General Medical Care Health Regional Community University County".split()
 )
 
+# Occupations and countries the base notes mention in passing ("he had been a feed salesman", "grew up
+# in the Philippines") are PHI in i2b2 2014 (PROFESSION, COUNTRY) and get labelled and replaced too;
+# unlabelled, they would teach the model (and the evaluation) that they are not PHI.
+_JOBS = (
+    "farmer|homemaker|housewife|salesman|saleswoman|salesperson|teacher|paralegal|musician|secretary|cook|chef"
+    "|mechanic|electrician|plumber|carpenter|cashier|accountant|lawyer|attorney|engineer|firefighter"
+    "|police officer|truck driver|bus driver|postal worker|mail carrier|construction worker|waitress|waiter"
+    "|bartender|hairdresser|barber|janitor|custodian|librarian|pharmacist|dentist|veterinarian|pilot"
+    "|painter|welder|machinist|programmer|architect|banker|realtor|landscaper|roofer|nanny|babysitter"
+    "|professor|instructor|coach|athlete|runner|dancer|singer|writer|journalist|photographer|designer"
+)
+_COUNTRIES = (
+    "Philippines|Mexico|China|India|Vietnam|Japan|Korea|Canada|Germany|France|Italy|Brazil|Cuba|Haiti"
+    "|Ireland|England|Russia|Poland|Guatemala|Honduras|Nigeria|Ghana|Kenya|Egypt|Iran|Iraq|Pakistan"
+    "|Israel|Greece|Spain|Portugal|Jamaica|Puerto Rico|Dominican Republic|El Salvador|Colombia|Peru"
+    "|Ecuador|Thailand|Cambodia|Laos|Taiwan|Afghanistan|Syria|Ukraine|Somalia|Ethiopia"
+)
+
 _PATTERNS: list[tuple[str, str]] = [
+    (
+        "PROF",
+        rf"\b(?:[Ww]orks?\sas\san?|[Ww]orked\sas\san?|is\san?|was\san?|been\san?|[Rr]etired|[Pp]art-time"
+        rf"|[Ff]ull-time|[Ff]ormer)\s(?:[a-z]+\s)?(?P<prof>(?i:{_JOBS}))\b",
+    ),
+    ("COUNTRYB", rf"\b(?:in|from|to|In|From)\s(?:the\s)?(?P<ctry>{_COUNTRIES})\b"),
     # "Christine Hernandez is a 43-year-old": the metadata name does not always match the note
     (
         "INTRO",
@@ -227,7 +251,8 @@ def scrub(text: str, first: str = "", last: str = "") -> list[tuple[str, str | N
     """Split ``text`` into plain segments and placeholder segments for the PHI it already holds.
 
     Placeholder kinds: ``@PATIENT_FULL``, ``@PATIENT_FIRST``, ``@PATIENT_LAST``, ``@DOCTOR``
-    (after Dr./Doctor, the title stays plain text), ``@PERSON`` (after Mr./Ms.), ``@AGE``, ``@DATE``.
+    (after Dr./Doctor, the title stays plain text), ``@PERSON`` (after Mr./Ms.), ``@AGE``, ``@DATE``,
+    ``@PROFESSION`` (after an occupation cue), ``@COUNTRYNAME``.
     The placeholder segment keeps the original surface as its text.
     """
     key = (first, last)
@@ -269,6 +294,14 @@ def scrub(text: str, first: str = "", last: str = "") -> list[tuple[str, str | N
             grp = "age" if m.group("age") is not None else "age2"
             out += [(text[pos : m.start(grp)], None), (m.group(grp), "@AGE")]
             pos = m.end(grp)
+            continue
+        elif m.group("prof") is not None:
+            out += [(text[pos : m.start("prof")], None), (m.group("prof"), "@PROFESSION")]
+            pos = m.end("prof")
+            continue
+        elif m.group("ctry") is not None:
+            out += [(text[pos : m.start("ctry")], None), (m.group("ctry"), "@COUNTRYNAME")]
+            pos = m.end("ctry")
             continue
         elif m.group("age3") is not None:
             out += [(text[pos : m.start("age3")], None), (m.group("age3"), "@AGEDECADE")]

@@ -30,7 +30,7 @@ from training.synth.presidio import load_presidio_templates
 from training.synth.styles import STYLE_WEIGHTS, pick_case, pipe_header
 from training.synth.surrogates import Pools, cached_pools
 
-GENERATOR_VERSION = "synth-1.2.0"
+GENERATOR_VERSION = "synth-1.3.0"
 DEFAULT_DATA_DIR = Path("/work/shared/data")
 
 #: Chart order of section headers when several MTS-Dialog sections are stitched into one note.
