@@ -190,6 +190,8 @@ _PATTERNS: list[tuple[str, str]] = [
         rf"\b(?:[Ww]orks?\sas\san?|[Ww]orked\sas\san?|is\san?|was\san?|been\san?|[Rr]etired|[Pp]art-time"
         rf"|[Ff]ull-time|[Ff]ormer)\s(?:[a-z]+\s)?(?P<prof>(?i:{_JOBS}))\b",
     ),
+    # "quit '92", "viral load in 08/07": apostrophe years and month/yy after "in" (no \b before "'")
+    ("DATEX", r"(?P<date2>(?<![\w'])'\d\d(?![\w'])|(?<=\bin\s)(?:0?[1-9]|1[0-2])/\d\d(?![\d/]))"),
     ("COUNTRYB", rf"\b(?:in|from|to|In|From)\s(?:the\s)?(?P<ctry>{_COUNTRIES})\b"),
     # "Christine Hernandez is a 43-year-old": the metadata name does not always match the note
     (
@@ -224,7 +226,6 @@ _PATTERNS: list[tuple[str, str]] = [
         r"|May\s\d{1,2}(?:st|nd|rd|th)?(?:,?\s(?:19|20)\d\d)?"
         r"|\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{1,2}/(?:19|20)\d\d|\d{4}-\d\d-\d\d"
         r"|(?:19|20)\d\d(?!\s*(?:mg|mcg|units|ml|cc|g|kg|IU)\b)"
-        r"|(?<![\w'])'\d\d(?![\w'])"
         r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?"
         r"|Christmas(?:\sEve)?|Thanksgiving|Easter|Halloween|New\sYear's(?:\s(?:Day|Eve))?"
         r"|(?:Labor|Memorial|Independence|Valentine's|Mother's|Father's)\sDay|Fourth\sof\sJuly)\b",
@@ -295,6 +296,8 @@ def scrub(text: str, first: str = "", last: str = "") -> list[tuple[str, str | N
             out += [(text[pos : m.start(grp)], None), (m.group(grp), "@AGE")]
             pos = m.end(grp)
             continue
+        elif m.group("date2") is not None:
+            out += [(text[pos : m.start()], None), (m.group("date2"), "@DATE")]
         elif m.group("prof") is not None:
             out += [(text[pos : m.start("prof")], None), (m.group("prof"), "@PROFESSION")]
             pos = m.end("prof")

@@ -200,6 +200,8 @@ class Generator:
                         )
                     ]
                 )
+            if re.fullmatch(r"\d{1,2}/\d\d", text):  # "in 08/07": month/yy keeps its shape
+                return F.date(rng, None, rng.choice(("m_yy", "md_slash")))
             if re.fullmatch(r"'\d\d", text):  # "quit '92": an apostrophe year stays one
                 return [(f"'{(persona.ymd[0] - rng.randint(0, 30)) % 100:02d}", "DATE")]
             if _MONTH_OF_YEAR.match(text):  # "in August of 2019" is one DATE, as the templates say
