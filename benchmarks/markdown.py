@@ -154,18 +154,25 @@ def render(r: dict[str, Any]) -> str:
     L += ["## Baseline: transformers pipeline", ""] + _err(b)
     if "pipeline" in b:
         L += [
-            f"Same {b['pipeline']['notes']} notes, same weights; pipeline {b['pipeline']['mode']}, "
-            f"batch {b['pipeline']['batch_size']}.",
+            f"Same {b['pipeline']['notes']} notes, same weights; pipeline {b['pipeline']['mode']}; "
+            "batch 1 is the pipeline as called without `batch_size`, larger batches are tuned runs.",
             "",
         ]
+        rows = b.get("pipeline_by_batch", [b["pipeline"]])
+        ratios = b.get("speedup_by_batch", {str(b["pipeline"]["batch_size"]): b["speedup"]})
         L += _table(
-            ["system", "notes/s", "seconds"],
+            ["system", "notes/s", "seconds", "engine speedup"],
             [
-                ["transformers pipeline", b["pipeline"]["notes_per_s"], b["pipeline"]["seconds"]],
-                ["engine", b["engine"]["notes_per_s"], b["engine"]["seconds"]],
-            ],
+                [f"transformers pipeline, batch {x['batch_size']}", x["notes_per_s"], x["seconds"],
+                 f"{ratios.get(str(x['batch_size']))}x"]
+                for x in rows
+            ]
+            + [["engine", b["engine"]["notes_per_s"], b["engine"]["seconds"], ""]],
         )
-        L += [f"Speedup: **{b['speedup']}x**.", ""]
+        L += [
+            "Speedup: **" + "**, **".join(f"{v}x vs batch {k}" for k, v in ratios.items()) + "**.",
+            "",
+        ]
     lat = r.get("latency", {})
     L += ["## Single-note latency (after warm-up)", ""] + _err(lat)
     if any(v["n"] < 20 for v in lat.get("buckets", {}).values()):

@@ -27,7 +27,8 @@ SECTIONS = ("model_level", "end_to_end", "baseline", "latency", "scaling", "accu
 TARGETS = {
     "e2e_vs_raw_model_pct": ("engine e2e tokens/s as % of raw model tokens/s", 85.0, ">="),
     "hybrid_cost_pct": ("all layers slower than model only by (%)", 15.0, "<="),
-    "baseline_speedup": ("engine notes/s / transformers pipeline notes/s", 3.0, ">="),
+    "baseline_speedup": ("engine notes/s / transformers pipeline notes/s (pipeline as called: batch 1)", 3.0, ">="),
+    "baseline_speedup_batch8": ("engine notes/s / transformers pipeline notes/s (tuned: batch 8)", None, None),
 }
 
 
@@ -206,10 +207,14 @@ def targets(report: dict[str, Any]) -> dict[str, Any]:
         "e2e_vs_raw_model_pct": e.get("efficiency_pct"),
         "hybrid_cost_pct": e.get("hybrid_cost_pct"),
         "baseline_speedup": report.get("baseline", {}).get("speedup"),
+        "baseline_speedup_batch8": report.get("baseline", {}).get("speedup_by_batch", {}).get("8"),
     }
     out = {}
     for key, (desc, thr, op) in TARGETS.items():
         v = values[key]
+        if thr is None:  # reported beside a target, not a target itself
+            out[key] = {"description": desc, "value": v, "target": "(reported)", "met": None}
+            continue
         met = None if v is None else (v >= thr if op == ">=" else v <= thr)
         out[key] = {"description": desc, "value": v, "target": f"{op} {thr}", "met": met}
     return out
