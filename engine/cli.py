@@ -174,7 +174,7 @@ def _results(args: argparse.Namespace, redact: bool) -> tuple[int, Iterator[tupl
         try:
             for it in items:
                 buffered.append(it)
-                if len(buffered) >= 64 * args.workers:
+                if len(buffered) >= 256 * args.workers:
                     yield from flush()
                     buffered = []
             if buffered:

@@ -107,7 +107,7 @@ class Deidentifier:
         self,
         docs: Iterable[str | Document | Mapping[str, Any]],
         redact: bool = False,
-        chunk_docs: int = 32,
+        chunk_docs: int = 128,
         chunk_chars: int = 2_000_000,
     ) -> Iterator[Result]:
         """Results for a stream of documents, in input order, with bounded memory.
