@@ -102,7 +102,10 @@ def compare_baseline(
         }
         for b in batch_sizes
     }
-    ratio = {b: round(statistics.median(p / e for p, e in zip(pipe_t[b], eng_t, strict=True)), 2) for b in batch_sizes}
+    def ratio_of(b: int) -> float:
+        return round(statistics.median(p / e for p, e in zip(pipe_t[b], eng_t, strict=True)), 2)
+
+    ratio = {b: ratio_of(b) for b in batch_sizes}
     return {
         "pipeline": rows[batch_sizes[0]],
         "pipeline_by_batch": [rows[b] for b in batch_sizes],

@@ -27,8 +27,12 @@ SECTIONS = ("model_level", "end_to_end", "baseline", "latency", "scaling", "accu
 TARGETS = {
     "e2e_vs_raw_model_pct": ("engine e2e tokens/s as % of raw model tokens/s", 85.0, ">="),
     "hybrid_cost_pct": ("all layers slower than model only by (%)", 15.0, "<="),
-    "baseline_speedup": ("engine notes/s / transformers pipeline notes/s (pipeline as called: batch 1)", 3.0, ">="),
-    "baseline_speedup_batch8": ("engine notes/s / transformers pipeline notes/s (tuned: batch 8)", None, None),
+    "baseline_speedup": (
+        "engine notes/s / transformers pipeline notes/s (pipeline as called: batch 1)", 3.0, ">="
+    ),
+    "baseline_speedup_batch8": (
+        "engine notes/s / transformers pipeline notes/s (tuned: batch 8)", None, None
+    ),
 }
 
 

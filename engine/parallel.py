@@ -61,7 +61,9 @@ class ParallelDeidentifier:
         ConfigError: ``workers`` < 1.
     """
 
-    def __init__(self, config: EngineConfig | None = None, workers: int = 2, max_in_flight: int | None = None):
+    def __init__(
+        self, config: EngineConfig | None = None, workers: int = 2, max_in_flight: int | None = None
+    ) -> None:
         if workers < 1:
             raise ConfigError("E108", f"workers must be >= 1, got {workers}", fix="Use --workers 1 or more.")
         config = config or EngineConfig()

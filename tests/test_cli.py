@@ -43,7 +43,10 @@ def test_detect_jsonl_in_order(tmp_path: Path, lexicon_dir: Path) -> None:  # no
 
 def test_workers_give_the_same_output(tmp_path: Path, lexicon_dir: Path) -> None:  # noqa: F811
     src = tmp_path / "in.jsonl"
-    recs = [{"id": f"n{i}", "text": f"Valdez seen {i}/12/2011 by whalen", "group": f"p{i // 3}"} for i in range(70)]
+    recs = [
+        {"id": f"n{i}", "text": f"Valdez seen {i}/12/2011 by whalen", "group": f"p{i // 3}"}
+        for i in range(70)
+    ]
     src.write_text("\n".join(json.dumps(r) for r in recs) + "\n")
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     assert main(["redact", str(src), "-o", str(one), "-q", *_args(lexicon_dir)]) == 0

@@ -13,9 +13,10 @@ allow list, which can only veto weak evidence):
 4. **Label.** The merged span takes its category (label) from its strongest member: by source
    priority ``deny > template (regex:*, coord:*) > model = extract > list > propagate``, then score,
    then length. Its subtype and source come from the most confident non-weak member of that category
-   (score, then source priority, then length; lists and propagation never decide a subtype): a generic template (a bare 8-digit number is IDNUM, a phone
-   shape is PHONE) fixes the category, but a confident model that read the context ('EDVISIT^...' is
-   a MEDICALRECORD, 'faxed to' a FAX) keeps its subtype. Its score is the highest member score.
+   (score, then source priority, then length; lists and propagation never decide a subtype): a
+   generic template (a bare 8-digit number is IDNUM, a phone shape is PHONE) fixes the category, but
+   a confident model that read the context ('EDVISIT^...' is a MEDICALRECORD, 'faxed to' a FAX)
+   keeps its subtype. Its score is the highest member score.
 
 Example:
     >>> text = "Dr. Xai Dunn seen"

@@ -90,7 +90,7 @@ _SCORE_CUE = re.compile(r"pain|scale|rat(?:es?|ed|ing)|level|score|severity|inte
 
 
 def _is_score(text: str, start: int) -> bool:
-    """An ``n/10`` read as a score: a range ('2-3/10') or a pain/scale/rating word in the 40 characters before."""
+    """An ``n/10`` read as a score: a range ('2-3/10') or a pain/scale/rating word just before it."""
     if start >= 2 and text[start - 1] == "-" and text[start - 2].isdigit():
         return True
     return _SCORE_CUE.search(text, max(0, start - 40), start) is not None
@@ -191,7 +191,8 @@ def valid_month_phrase(text: str, m: re.Match[str]) -> bool:
     word = s.rstrip(".")
     if not word[:1].isupper():
         return False
-    if word.istitle() and _NAME_AFTER.match(text, m.end()) and _prev_word(text, m.start()) not in _BARE_MONTH_CUES:
+    cue = _prev_word(text, m.start()) in _BARE_MONTH_CUES
+    if word.istitle() and not cue and _NAME_AFTER.match(text, m.end()):
         return False  # "Contact: April Cortez": a first name, not a month
     if word.lower() in ("may", "march", "mar"):
         return _prev_word(text, m.start()) in _BARE_MONTH_CUES
