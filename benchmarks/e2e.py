@@ -123,12 +123,15 @@ def compare_interleaved(deid: Any, model_only: Any, texts: Sequence[str], passes
     deid.runner.run(windows[: deid.runner.batch_size])
     eng_t, eng_st, raw_t, mo_t, mo_st = [], [], [], [], []
     for _ in range(passes):
+        time.sleep(0.2)  # each measurement starts with the other sessions' threads parked
         t, st = _timed_pass(deid, texts)
         eng_t.append(t)
         eng_st.append(st)
+        time.sleep(0.2)
         t0 = time.perf_counter()
         deid.runner.run(windows)
         raw_t.append(time.perf_counter() - t0)
+        time.sleep(0.2)
         t, st = _timed_pass(model_only, texts)
         mo_t.append(t)
         mo_st.append(st)

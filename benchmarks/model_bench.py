@@ -111,6 +111,7 @@ def bench_grid(
     warmup: int = 1,
     repeats: int = 3,
     min_seconds: float = 0.0,
+    settle_s: float = 0.05,
 ) -> list[dict[str, Any]]:
     """One row per (variant, batch, seq_len): median batch latency and real tokens/s.
 
@@ -118,6 +119,11 @@ def bench_grid(
     for each shape, so load drifting on a shared machine hits every variant alike and the ratios
     between rows stay meaningful. Each round takes at least one call per variant; rounds continue
     until ``repeats`` rounds and ``min_seconds`` have passed.
+
+    subtle: onnxruntime and PyTorch worker threads spin for a while after a call. Timed right after
+    another variant, a session shares the cores with those spinning threads: on 2 cores that cost the
+    int8 artifact 27% (16.9k vs 23.3k tokens/s at 8 x 256, measured). ``settle_s`` of sleep before
+    each timed call lets them park.
     """
     rows: list[dict[str, Any]] = []
     runners: list[tuple[Variant, RunFn]] = []
@@ -139,6 +145,8 @@ def bench_grid(
                 time.perf_counter() - start < min_seconds and len(times[0]) < 50
             ):
                 for k, (_, run) in enumerate(runners):
+                    if settle_s and len(runners) > 1:
+                        time.sleep(settle_s)  # let the previous variant's spinning threads park
                     t0 = time.perf_counter()
                     run(ids, mask)
                     times[k].append(time.perf_counter() - t0)
