@@ -64,6 +64,8 @@ HOSPITAL_CASES = [
     ("seen at the Hospital yesterday", []),
     ("Center. General Hospital", []),
     ("PCP is Dr. Lena Ortiz at Riverside Clinic", [("Riverside Clinic", "HOSPITAL")]),
+    ("LOST.  SOMEHOW BETWEEN THE HOSPITAL AND HOME SHE LOST IT", []),
+    ("The Johns Hopkins Hospital", [("Johns Hopkins Hospital", "HOSPITAL")]),
 ]
 
 

@@ -103,6 +103,8 @@ NEGATIVE = [
     "Pain 7/10, improved to 3/10 after morphine",
     "reduces her pain to 2-3/10 on the scale",
     "Contact: April Cortez",
+    "heart rate is nice and slow in the 80s.",
+    "sats in the low 90s on room air",
     "SHE HAS BOTH OVARIES, AS WELL AS HER UTERUS",
     "NO PAPILLEDEMA, GLAUCOMA, OR CATARACTS.",
     "he may go home",

@@ -251,13 +251,15 @@ class HospitalDetector:
             start = m.start()
             named = False
             pos = m.start()
-            for _ in range(6):  # at most 6 words before the suffix
+            for i in range(6):  # at most 6 words before the suffix
                 wm = _prev_word(text, pos)
                 if wm is None:
                     break
                 ws, we = wm
                 w = text[ws:we]
                 low = w.lower()
+                if i == 0 and low == "the":
+                    break  # "the hospital", "BETWEEN THE HOSPITAL AND HOME": generic, not a name
                 if low in _CONNECTORS:
                     pass
                 elif w[0].isupper() and low not in _STOP_LEAD and (w[-1] != "." or low == "st."):

@@ -172,6 +172,17 @@ def valid_compact_date(text: str, m: re.Match[str]) -> bool:
     return valid_year(text, m) and _ID_CUE.search(text, max(0, m.start() - 20), m.start()) is None
 
 
+_VITAL_CUE = re.compile(
+    r"\b(?:rate|hr|pulse|bp|pressure|sats?|saturation|spo2|o2|temp|glucose|sugars?|weight|rr)\b",
+    re.IGNORECASE,
+)
+
+
+def valid_decade(text: str, m: re.Match[str]) -> bool:
+    """A decade ('the 80s'), not a vital sign range ('heart rate in the 80s', 'sats in the low 90s')."""
+    return _VITAL_CUE.search(text, max(0, m.start() - 40), m.start()) is None
+
+
 def valid_month_word(text: str, m: re.Match[str]) -> bool:
     """Reject a lower-case ambiguous month word (``may``, ``mar``) inside a date phrase."""
     words = _WORD.findall(text[m.start() : m.end()])
@@ -221,6 +232,7 @@ VALIDATORS: dict[str, Validator] = {
     "vin.v1": valid_vin,
     "year.v1": valid_year,
     "compact_date.v1": valid_compact_date,
+    "decade.v1": valid_decade,
     "month_word.v1": valid_month_word,
     "month_phrase.v1": valid_month_phrase,
     "weekday.v1": valid_weekday,
