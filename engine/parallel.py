@@ -30,8 +30,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from engine.config import EngineConfig
-from engine.errors import ConfigError, DeidError, DetectionError
-from engine.pipeline import Deidentifier, iter_chunks, redact_all_result
+from engine.errors import ConfigError, DetectionError
+from engine.pipeline import Deidentifier, fail_closed, iter_chunks
 from engine.types import Document, Result
 
 _WORKER: Deidentifier | None = None
@@ -101,17 +101,16 @@ class ParallelDeidentifier:
         try:
             results = fut.result()
         except Exception as e:  # noqa: BLE001 - a worker error or a dead worker (BrokenProcessPool)
-            if self.config.on_error == "raise":
-                if isinstance(e, DeidError):
-                    raise
-                raise DetectionError(
-                    "E506",
-                    f"an engine worker failed on documents {[d.id for d in chunk][:5]}: "
-                    f"{type(e).__name__}: {e}",
-                    fix="Run with --workers 1 to see the failure in-process; set on_error='redact_all' "
-                    "to redact such documents entirely instead.",
-                ) from e
-            return [redact_all_result(d, f"{type(e).__name__}: {e}", redact, self.config) for d in chunk]
+            return fail_closed(
+                chunk,
+                e,
+                redact,
+                self.config,
+                "E506",
+                "an engine worker failed",
+                "Run with --workers 1 to see the failure in-process; set on_error='redact_all' to redact "
+                "such documents entirely instead.",
+            )
         if [r.id for r in results] != [d.id for d in chunk]:  # fail closed on any mix-up
             raise DetectionError("E507", "an engine worker returned results out of order")
         return results

@@ -170,17 +170,15 @@ class Deidentifier:
                 results.append(self._result(d, checked, do_redact))
             return results
         except Exception as e:  # fail closed: never return a document with fewer spans
-            if self.config.on_error == "raise":
-                if isinstance(e, DeidError):
-                    raise
-                raise DetectionError(
-                    "E503",
-                    f"de-identification failed on documents "
-                    f"{[d.id for d in docs][:5]}: {type(e).__name__}: {e}",
-                    fix="Report the bug; set on_error='redact_all' to redact such "
-                    "documents entirely instead.",
-                ) from e
-            return [self._redact_all(d, f"{type(e).__name__}: {e}", do_redact) for d in docs]
+            return fail_closed(
+                docs,
+                e,
+                do_redact,
+                self.config,
+                "E503",
+                "de-identification failed",
+                "Report the bug; set on_error='redact_all' to redact such documents entirely instead.",
+            )
 
     def _result(self, doc: Document, spans: list[Span], do_redact: bool) -> Result:
         t0 = time.perf_counter()
@@ -189,12 +187,9 @@ class Deidentifier:
             self.timer.add("redact", t0)
         return res
 
-    def _redact_all(self, doc: Document, error: str, do_redact: bool) -> Result:
-        return redact_all_result(doc, error, do_redact, self.config)
-
 
 def iter_chunks(
-    docs: Iterable[str | Document | Mapping[str, Any]], chunk_docs: int = 32, chunk_chars: int = 2_000_000
+    docs: Iterable[str | Document | Mapping[str, Any]], chunk_docs: int = 128, chunk_chars: int = 2_000_000
 ) -> Iterator[list[Document]]:
     """Group a document stream into chunks of about ``chunk_docs`` documents or ``chunk_chars`` characters.
 
@@ -230,6 +225,29 @@ def redact_all_result(doc: Document, error: str, do_redact: bool, config: Engine
     spans = [Span(0, len(doc.text), REDACT_ALL_LABEL, None, 1.0, "on_error")] if doc.text.strip() else []
     res = build_result(doc, spans, do_redact, config)
     return Result(res.id, res.text, res.spans, res.redacted, res.replacements, error, doc.group)
+
+
+def fail_closed(
+    docs: list[Document],
+    error: Exception,
+    do_redact: bool,
+    config: EngineConfig,
+    code: str,
+    what: str,
+    fix: str,
+) -> list[Result]:
+    """The one failure policy: re-raise (``on_error="raise"``) or redact every document entirely.
+
+    A :class:`DeidError` is re-raised as it is; any other exception becomes a :class:`DetectionError`
+    with ``code`` naming the first documents. Never returns a document with fewer spans.
+    """
+    if config.on_error == "raise":
+        if isinstance(error, DeidError):
+            raise error
+        raise DetectionError(
+            code, f"{what} on documents {[d.id for d in docs][:5]}: {type(error).__name__}: {error}", fix=fix
+        ) from error
+    return [redact_all_result(d, f"{type(error).__name__}: {error}", do_redact, config) for d in docs]
 
 
 def _checked(text: str, spans: list[Span]) -> list[Span]:
