@@ -61,6 +61,21 @@ def word_starts(word_ids: np.ndarray) -> np.ndarray:
 EDGE_PUNCT = frozenset(",;")
 
 
+def trim_edges(
+    text: str, start: int, end: int, head: frozenset[str] = EDGE_PUNCT, tail: frozenset[str] = EDGE_PUNCT
+) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past edge whitespace and the ``head`` / ``tail`` characters.
+
+    The one trimming rule of every stage (decoder, templates, resolution); ``start == end`` when
+    nothing is left.
+    """
+    while start < end and (text[start].isspace() or text[start] in head):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in tail):
+        end -= 1
+    return start, end
+
+
 def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     """Widen ``[start, end)`` to alphanumeric word boundaries; trim edge whitespace, commas, semicolons."""
     while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
@@ -68,11 +83,7 @@ def _snap(text: str, start: int, end: int) -> tuple[int, int]:
     n = len(text)
     while end < n and text[end].isalnum() and text[end - 1].isalnum():
         end += 1
-    while start < end and (text[start].isspace() or text[start] in EDGE_PUNCT):
-        start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in EDGE_PUNCT):
-        end -= 1
-    return start, end
+    return trim_edges(text, start, end)
 
 
 def decode_spans(

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from engine.decode.spans import EDGE_PUNCT
+from engine.decode.spans import trim_edges
 from engine.types import Span
 
 ALLOW_LABEL = "ALLOW"
@@ -65,11 +65,7 @@ def clean(text: str, span: Span) -> Span | None:
 
     Example: ``clean("a  Bob ", Span(1, 7, "NAME"))`` -> ``Span(3, 6, "NAME")``.
     """
-    s, e = span.start, min(span.end, len(text))
-    while s < e and (text[s].isspace() or text[s] in EDGE_PUNCT):
-        s += 1
-    while e > s and (text[e - 1].isspace() or text[e - 1] in EDGE_PUNCT):
-        e -= 1
+    s, e = trim_edges(text, span.start, min(span.end, len(text)))
     if s >= e:
         return None
     if (s, e) == (span.start, span.end):

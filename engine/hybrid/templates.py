@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.decode.spans import trim_edges
 from engine.errors import ConfigError
 from engine.hybrid.validators import VALIDATORS
 from engine.labels import label_and_subtype
@@ -41,6 +42,9 @@ TEMPLATE_DIR = DATA_DIR / "templates"
 _FLAGS = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL, "ASCII": re.ASCII}
 _VAR = re.compile(r"%([A-Z_]+)%")
 CONTEXT_WINDOW = 40  # characters before a match searched for context words
+#: Trailing separators trimmed from a template match ('MRN: 123,' -> '123'); nothing leading but spaces.
+_NO_HEAD: frozenset[str] = frozenset()
+_TAIL = frozenset(",;:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +294,7 @@ class RegexDetector:
                     if hit:
                         score = min(1.0, score + 0.05)
                 s, e = _value_span(m)
-                s, e = _strip(text, s, e)
+                s, e = trim_edges(text, s, e, head=_NO_HEAD, tail=_TAIL)
                 if s < e:
                     out.append(Span(s, e, t.label, t.subtype, score, f"regex:{t.name}"))
         return out
@@ -320,11 +324,3 @@ def lower_same_length(text: str) -> str:
     if len(low) == len(text):
         return low
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-
-
-def _strip(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and (text[e - 1].isspace() or text[e - 1] in ",;:"):
-        e -= 1
-    return s, e
