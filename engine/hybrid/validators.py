@@ -58,6 +58,16 @@ def _next_word(text: str, pos: int) -> str:
     return m.group().lower() if m else ""
 
 
+def _value(m: re.Match[str]) -> str | int:
+    """The group a template annotates: ``value`` when the pattern names one, else the whole match."""
+    return "value" if "value" in m.re.groupindex else 0
+
+
+def _cue_before(cue: re.Pattern[str], text: str, pos: int, width: int = 40) -> bool:
+    """True when ``cue`` matches within the ``width`` characters before ``pos``."""
+    return cue.search(text, max(0, pos - width), pos) is not None
+
+
 def _numbers(s: str) -> list[int]:
     return [int(x) for x in re.findall(r"[0-9]+", s)]
 
@@ -93,12 +103,12 @@ def _is_score(text: str, start: int) -> bool:
     """An ``n/10`` read as a score: a range ('2-3/10') or a pain/scale/rating word just before it."""
     if start >= 2 and text[start - 1] == "-" and text[start - 2].isdigit():
         return True
-    return _SCORE_CUE.search(text, max(0, start - 40), start) is not None
+    return _cue_before(_SCORE_CUE, text, start)
 
 
 def valid_age(text: str, m: re.Match[str]) -> bool:
     """An age is at most 125."""
-    nums = _numbers(m.group("value") if "value" in m.re.groupindex else m.group())
+    nums = _numbers(m.group(_value(m)))
     return bool(nums) and nums[0] <= 125
 
 
@@ -116,7 +126,7 @@ def valid_ip(text: str, m: re.Match[str]) -> bool:
 
 def valid_ssn(text: str, m: re.Match[str]) -> bool:
     """Area not 000, 666 or 9xx; group and serial not zero."""
-    v = re.sub(r"[^0-9]", "", m.group("value") if "value" in m.re.groupindex else m.group())
+    v = re.sub(r"[^0-9]", "", m.group(_value(m)))
     a, g, s = v[:3], v[3:5], v[5:]
     return a not in ("000", "666") and a[0] != "9" and g != "00" and s != "0000"
 
@@ -135,20 +145,20 @@ def valid_state_code(text: str, m: re.Match[str]) -> bool:
     Those two codes count only before a ZIP code (template STATE_CODE_ZIP). In ALL-CAPS text a code
     followed by another word is an English word ('OVARIES, AS WELL'), not a state.
     """
-    v = m.group("value") if "value" in m.re.groupindex else m.group()
+    v = m.group(_value(m))
     if v in _CREDENTIAL_CODES:
         return False
     # In ALL-CAPS text 'OVARIES, AS WELL' and 'GLAUCOMA, OR CATARACTS' are words: a code followed by
     # another capitalised word, after an all-caps word, is not a state (lower case: the pattern's
     # own lookahead already refuses 'Boston, OR with').
-    head = text[m.start() : m.start("value") if "value" in m.re.groupindex else m.start()]
+    head = text[m.start() : m.start(_value(m))]
     after = text[m.end() : m.end() + 2]
     return not (head.isupper() and len(after) == 2 and after[0] == " " and after[1].isalpha())
 
 
 def has_digit(text: str, m: re.Match[str]) -> bool:
     """The annotated value contains at least one digit."""
-    v = m.group("value") if "value" in m.re.groupindex else m.group()
+    v = m.group(_value(m))
     return any(c.isdigit() for c in v)
 
 
@@ -160,7 +170,7 @@ def valid_vin(text: str, m: re.Match[str]) -> bool:
 
 def valid_year(text: str, m: re.Match[str]) -> bool:
     """A year between 1880 and 2199 (i2b2 shifts dates far into the future)."""
-    v = m.group("value") if "value" in m.re.groupindex else m.group()
+    v = m.group(_value(m))
     return 1880 <= int(v[:4]) <= 2199
 
 
@@ -169,7 +179,7 @@ _ID_CUE = re.compile(r"mrn|mr#|record|acct|account|\bid\b|#|number|\bno\b", re.I
 
 def valid_compact_date(text: str, m: re.Match[str]) -> bool:
     """A yyyymmdd with a plausible year and no ID cue ('MRN', '#', 'account') in the 20 characters before."""
-    return valid_year(text, m) and _ID_CUE.search(text, max(0, m.start() - 20), m.start()) is None
+    return valid_year(text, m) and not _cue_before(_ID_CUE, text, m.start(), 20)
 
 
 _VITAL_CUE = re.compile(
@@ -180,7 +190,7 @@ _VITAL_CUE = re.compile(
 
 def valid_decade(text: str, m: re.Match[str]) -> bool:
     """A decade ('the 80s'), not a vital sign range ('heart rate in the 80s', 'sats in the low 90s')."""
-    return _VITAL_CUE.search(text, max(0, m.start() - 40), m.start()) is None
+    return not _cue_before(_VITAL_CUE, text, m.start())
 
 
 def valid_month_word(text: str, m: re.Match[str]) -> bool:
@@ -206,7 +216,7 @@ def valid_month_phrase(text: str, m: re.Match[str]) -> bool:
     if word.istitle() and not cue and _NAME_AFTER.match(text, m.end()):
         return False  # "Contact: April Cortez": a first name, not a month
     if word.lower() in ("may", "march", "mar"):
-        return _prev_word(text, m.start()) in _BARE_MONTH_CUES
+        return cue
     return True
 
 
