@@ -241,3 +241,16 @@ def test_ignorecase_template_must_be_lower_case(tmp_path: object) -> None:
     (d / "x.toml").write_text("[[template]]\nname='X'\nsubtype='DATE'\npattern='MRN'\nflags=['IGNORECASE']\n")
     with pytest.raises(ConfigError, match="E409"):
         load_templates(d)
+
+
+def test_a_variable_uses_only_variables_defined_above_it(tmp_path: object) -> None:
+    import pathlib
+
+    d = pathlib.Path(str(tmp_path))
+    (d / "x.toml").write_text("[[template]]\nname='X'\nsubtype='DATE'\npattern='%B%'\n")
+    (d / "_vars.toml").write_text("[vars]\nA = '[0-9]{2}'\nB = 'x%A%'\n")
+    (t,) = load_templates(d)
+    assert t.regex.pattern == "x[0-9]{2}"
+    (d / "_vars.toml").write_text("[vars]\nB = 'x%A%'\nA = '[0-9]{2}'\n")
+    with pytest.raises(ConfigError, match="E402"):
+        load_templates(d)

@@ -148,6 +148,16 @@ def split_lead(pattern: str) -> tuple[str, str]:
     return "", pattern
 
 
+def _expand_var(name: str, used: str, variables: dict[str, str]) -> str:
+    if used not in variables:
+        raise ConfigError(
+            "E402",
+            f"variable %{name}% uses %{used}%, which is not defined above it",
+            fix=f"Define it earlier in _vars.toml. Known: {sorted(variables)}",
+        )
+    return variables[used]
+
+
 def _compile(
     name: str, pattern: str, flag_names: Sequence[str], variables: dict[str, str]
 ) -> re.Pattern[str]:
@@ -198,7 +208,10 @@ def load_templates(directory: str | Path = TEMPLATE_DIR, disabled: Iterable[str]
     if not d.is_dir():
         raise ConfigError("E405", f"template directory not found: {d}")
     var_file = d / "_vars.toml"
-    variables: dict[str, str] = tomllib.loads(var_file.read_text())["vars"] if var_file.exists() else {}
+    raw_vars: dict[str, str] = tomllib.loads(var_file.read_text())["vars"] if var_file.exists() else {}
+    variables: dict[str, str] = {}
+    for vname, vpattern in raw_vars.items():  # a variable may use the variables defined above it
+        variables[vname] = _VAR.sub(lambda m, v=vname: _expand_var(v, m.group(1), variables), vpattern)
     off = set(disabled)
     out: list[Template] = []
     seen: set[str] = set()
