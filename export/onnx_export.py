@@ -26,7 +26,7 @@ from engine.text.tokenize import TextTokenizer
 from export import manifest as mf
 from export import optimize, parity, quantize
 from export.config import ExportConfig
-from export.spanscore import decoder_name
+from export.spanscore import DECODER
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("logits",)
@@ -355,7 +355,7 @@ def _build(
             "task": {
                 **parity.as_dict(task),
                 "graph": cfg.precision,
-                "decoder": decoder_name(),  # type: ignore[dict-item]
+                "decoder": DECODER,  # type: ignore[dict-item]
                 "dev": str(Path(dev).resolve()) if dev is not None else None,
             },
         },

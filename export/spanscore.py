@@ -19,13 +19,9 @@ from engine.decode.spans import decode_spans
 from engine.labels import normalize_subtype
 from engine.model.runner import softmax
 
-#: The decoder the parity gate uses: the engine's own, so parity measures what the engine serves.
+#: The decoder the parity gate uses (recorded in the manifest): the engine's own, so parity measures
+#: what the engine serves.
 DECODER = "engine.decode.spans"
-
-
-def decoder_name() -> str:
-    """Name of the decoder :func:`decode` uses (recorded in the manifest)."""
-    return DECODER
 
 
 def decode(text: str, enc: Any, logits: np.ndarray, labels: Sequence[str]) -> list[tuple[int, int, str]]:
