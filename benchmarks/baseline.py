@@ -19,6 +19,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from benchmarks.model_bench import PASS_SETTLE_S, settle
+
 
 def make_pipeline(checkpoint: str, threads: int, max_length: int, stride: int) -> tuple[Any, str]:
     """The HF token-classification pipeline (warmed up) and a note on how it treats long inputs."""
@@ -72,12 +74,12 @@ def compare_baseline(
     entities = 0
     for _ in range(passes):
         for b in batch_sizes:
-            time.sleep(0.2)  # let the other system's spinning threads park (see model_bench.bench_grid)
+            settle(PASS_SETTLE_S)
             t0 = time.perf_counter()
             out = pipe(list(texts), batch_size=b)
             pipe_t[b].append(time.perf_counter() - t0)
             entities = sum(len(o) for o in out)
-        time.sleep(0.2)
+        settle(PASS_SETTLE_S)
         t0 = time.perf_counter()
         list(deid.detect_many(list(texts), redact=True))
         eng_t.append(time.perf_counter() - t0)
@@ -104,6 +106,7 @@ def compare_baseline(
         }
         for b in batch_sizes
     }
+
     def ratio_of(b: int) -> float:
         return round(statistics.median(p / e for p, e in zip(pipe_t[b], eng_t, strict=True)), 2)
 

@@ -23,6 +23,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from benchmarks.model_bench import PASS_SETTLE_S, settle
+
 MODEL_ONLY = (
     "layers.templates=false",
     "layers.lists=false",
@@ -123,15 +125,15 @@ def compare_interleaved(deid: Any, model_only: Any, texts: Sequence[str], passes
     deid.runner.run(windows[: deid.runner.batch_size])
     eng_t, eng_st, raw_t, mo_t, mo_st = [], [], [], [], []
     for _ in range(passes):
-        time.sleep(0.2)  # each measurement starts with the other sessions' threads parked
+        settle(PASS_SETTLE_S)  # each measurement starts with the other sessions' threads parked
         t, st = _timed_pass(deid, texts)
         eng_t.append(t)
         eng_st.append(st)
-        time.sleep(0.2)
+        settle(PASS_SETTLE_S)
         t0 = time.perf_counter()
         deid.runner.run(windows)
         raw_t.append(time.perf_counter() - t0)
-        time.sleep(0.2)
+        settle(PASS_SETTLE_S)
         t, st = _timed_pass(model_only, texts)
         mo_t.append(t)
         mo_st.append(st)
@@ -169,7 +171,7 @@ def bench_processes(
     from engine.config import EngineConfig
     from engine.parallel import ParallelDeidentifier
 
-    tokens = raw_model["window_tokens"] if "window_tokens" in raw_model else None
+    tokens = raw_model.get("window_tokens")
     rows = []
     for w in workers:
         per = max(1, threads // w) if device == "cpu" else threads

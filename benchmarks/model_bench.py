@@ -100,6 +100,18 @@ def make_runner(v: Variant, threads: int) -> RunFn:
     return ort_runner(str(v.path), threads, v.device)
 
 
+#: Seconds to pause before a timed call so the worker threads of whatever ran before stop spinning:
+#: before one batch in the model grid, and longer before a whole timed pass (end to end, baseline).
+SETTLE_S = 0.05
+PASS_SETTLE_S = 0.2
+
+
+def settle(seconds: float = SETTLE_S) -> None:
+    """Pause so the previous system's spinning onnxruntime / PyTorch threads park (see bench_grid)."""
+    if seconds > 0:
+        time.sleep(seconds)
+
+
 def bench_grid(
     variants: Sequence[Variant],
     token_stream: np.ndarray,
@@ -111,7 +123,7 @@ def bench_grid(
     warmup: int = 1,
     repeats: int = 3,
     min_seconds: float = 0.0,
-    settle_s: float = 0.05,
+    settle_s: float = SETTLE_S,
 ) -> list[dict[str, Any]]:
     """One row per (variant, batch, seq_len): median batch latency and real tokens/s.
 
@@ -123,7 +135,7 @@ def bench_grid(
     subtle: onnxruntime and PyTorch worker threads spin for a while after a call. Timed right after
     another variant, a session shares the cores with those spinning threads: on 2 cores that cost the
     int8 artifact 27% (16.9k vs 23.3k tokens/s at 8 x 256, measured). ``settle_s`` of sleep before
-    each timed call lets them park.
+    each timed call lets them park (:func:`settle`).
     """
     rows: list[dict[str, Any]] = []
     runners: list[tuple[Variant, RunFn]] = []
@@ -145,8 +157,8 @@ def bench_grid(
                 time.perf_counter() - start < min_seconds and len(times[0]) < 50
             ):
                 for k, (_, run) in enumerate(runners):
-                    if settle_s and len(runners) > 1:
-                        time.sleep(settle_s)  # let the previous variant's spinning threads park
+                    if len(runners) > 1:
+                        settle(settle_s)
                     t0 = time.perf_counter()
                     run(ids, mask)
                     times[k].append(time.perf_counter() - t0)
