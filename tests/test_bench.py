@@ -160,3 +160,13 @@ def test_quick_report_numbers_are_sane(quick_report) -> None:
         "e2e_vs_raw_model_pct", "hybrid_cost_pct", "baseline_speedup", "baseline_speedup_batch8"
     }
     assert report["targets"]["baseline_speedup_batch8"]["met"] is None
+
+
+def test_probes_measure_op_shares_and_stride_cost(tiny_artifact: Path) -> None:
+    from benchmarks.probes import op_profile, stride_cost
+
+    ops = op_profile(str(tiny_artifact), batch=2, seq_len=32, threads=1, runs=2)
+    assert ops["share_pct"] and abs(sum(ops["share_pct"].values()) - 100) < 1
+    cost = stride_cost([64, 32], notes=4, passes=1, threads=1)
+    rows = {r["stride"]: r for r in cost["rows"]}
+    assert rows[32]["window_tokens"] <= rows[64]["window_tokens"] and rows[32]["notes_per_s"] > 0
