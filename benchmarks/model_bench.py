@@ -211,7 +211,7 @@ def export_variants(checkpoint: Path, cache_dir: Path, gpu: bool) -> tuple[list[
         from export.onnx_export import export_raw, load_checkpoint
     except ImportError as e:
         return [], [f"export package unavailable ({e}); only the artifact graph is benchmarked"]
-    d = cache_dir / _fingerprint(checkpoint)
+    d = cache_dir / _fingerprint(checkpoint) / optimize.DEFAULT_PRESET
     d.mkdir(parents=True, exist_ok=True)
     raw, opt, int8, fp16 = d / "raw.onnx", d / "optimized.onnx", d / "int8.onnx", d / "fp16.onnx"
     out: list[Variant] = []
@@ -233,7 +233,11 @@ def export_variants(checkpoint: Path, cache_dir: Path, gpu: bool) -> tuple[list[
         )
         out.append(
             Variant(
-                "ort-fp32-optimized", "ort", "fp32", path=str(opt), note="bert-fused.v1 (Attention fused)"
+                "ort-fp32-optimized",
+                "ort",
+                "fp32",
+                path=str(opt),
+                note=f"{optimize.DEFAULT_PRESET} (Attention fused)",
             )
         )
         if not int8.is_file():

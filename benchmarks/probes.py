@@ -4,10 +4,16 @@
   (``SessionOptions.enable_profiling``) over ``runs`` calls on a batch of real token windows.
 * ``strides``: window tokens and end-to-end notes/s of the engine (all layers, redaction) on the
   benchmark corpus at several window strides, passes interleaved, medians.
+* ``batches``: the same for several numbers of windows per model call (``runtime.batch_size``).
+* ``layernorm``: one residual layer norm of a (batch, seq_len, hidden) activation as onnxruntime's
+  fused ``SkipLayerNormalization`` kernel against the unfused ``Add`` + ``Add`` + ``LayerNormalization``
+  it replaces, same inputs, calls interleaved, medians (why ``bert-fused.v2`` leaves it unfused).
 
 Example:
     $ python -m benchmarks.probes ops engine/default_model --batch 8 --seq-len 256
     $ python -m benchmarks.probes strides --strides 64,32
+    $ python -m benchmarks.probes batches --batches 2,4,8
+    $ python -m benchmarks.probes layernorm --batch 8 --seq-len 256
 """
 
 from __future__ import annotations
@@ -65,10 +71,17 @@ def op_profile(model_dir: str, batch: int, seq_len: int, threads: int = 2, runs:
     }
 
 
-def stride_cost(
-    strides: Sequence[int], notes: int = 200, passes: int = 3, threads: int = 2
-) -> dict[str, Any]:
-    """Window tokens and notes/s of the default engine at each stride, interleaved passes, medians."""
+def engine_cost(
+    variants: dict[str, list[str]], notes: int = 200, passes: int = 3, threads: int = 2
+) -> list[dict[str, Any]]:
+    """Window tokens and notes/s of the default engine under each set of config overrides.
+
+    Every variant redacts the same benchmark notes (all layers); passes are interleaved across the
+    variants with a settle pause before each, and the median pass is reported.
+
+    Args:
+        variants: label -> ``EngineConfig.from_overrides`` strings, e.g. ``{"4": ["runtime.batch_size=4"]}``.
+    """
     from benchmarks import corpus
     from benchmarks.e2e import engine_windows
     from engine.config import EngineConfig
@@ -76,28 +89,112 @@ def stride_cost(
 
     texts = [n["text"] for n in corpus.make_corpus(notes, 0)]
     engines = {
-        s: Deidentifier(EngineConfig.from_overrides([f"runtime.stride={s}", f"runtime.threads={threads}"]))
-        for s in strides
+        label: Deidentifier(EngineConfig.from_overrides([*overrides, f"runtime.threads={threads}"]))
+        for label, overrides in variants.items()
     }
     for d in engines.values():
         list(d.detect_many(texts[:4], redact=True))
-    times: dict[int, list[float]] = {s: [] for s in strides}
+    times: dict[str, list[float]] = {label: [] for label in engines}
     for _ in range(passes):
-        for s, d in engines.items():
+        for label, d in engines.items():
             settle(PASS_SETTLE_S)
             t0 = time.perf_counter()
             list(d.detect_many(texts, redact=True))
-            times[s].append(time.perf_counter() - t0)
-    return {
-        "notes": len(texts),
-        "rows": [
-            {
-                "stride": s,
-                "window_tokens": sum(len(w) + 2 for w in engine_windows(d, texts)),
-                "notes_per_s": round(len(texts) / statistics.median(times[s]), 2),
-            }
-            for s, d in engines.items()
+            times[label].append(time.perf_counter() - t0)
+    return [
+        {
+            "variant": label,
+            "window_tokens": sum(len(w) + 2 for w in engine_windows(d, texts)),
+            "notes_per_s": round(len(texts) / statistics.median(times[label]), 2),
+        }
+        for label, d in engines.items()
+    ]
+
+
+def stride_cost(
+    strides: Sequence[int], notes: int = 200, passes: int = 3, threads: int = 2
+) -> dict[str, Any]:
+    """Window tokens and notes/s of the default engine at each window stride."""
+    rows = engine_cost({str(s): [f"runtime.stride={s}"] for s in strides}, notes, passes, threads)
+    return {"notes": notes, "rows": [{"stride": int(r.pop("variant")), **r} for r in rows]}
+
+
+def batch_cost(
+    batches: Sequence[int], notes: int = 200, passes: int = 3, threads: int = 2
+) -> dict[str, Any]:
+    """Notes/s of the default engine at each number of windows per model call."""
+    rows = engine_cost({str(b): [f"runtime.batch_size={b}"] for b in batches}, notes, passes, threads)
+    return {"notes": notes, "rows": [{"batch_size": int(r.pop("variant")), **r} for r in rows]}
+
+
+def layernorm_cost(
+    batch: int = 8, seq_len: int = 256, hidden: int = 384, threads: int = 2, runs: int = 50
+) -> dict[str, Any]:
+    """Median ms of a fused ``SkipLayerNormalization`` vs ``Add`` + ``Add`` + ``LayerNormalization``.
+
+    Both graphs get the same random activations and weights and run with ``threads`` intra-op threads;
+    the unfused one is loaded with onnxruntime's ``SkipLayerNormFusion`` turned off, as the engine
+    does on CPU, so it is measured as written.
+    """
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from engine.model.session import CPU_DISABLED_OPTIMIZERS
+
+    rng = np.random.default_rng(0)
+    shape = [batch, seq_len, hidden]
+    weights = [
+        numpy_helper.from_array(rng.random(hidden, dtype=np.float32), name)
+        for name in ("gamma", "beta", "bias")
+    ]
+    graphs = {
+        "SkipLayerNormalization": [
+            helper.make_node(
+                "SkipLayerNormalization", ["x", "skip", "gamma", "beta", "bias"], ["out"],
+                domain="com.microsoft", epsilon=1e-12,
+            )
         ],
+        "Add+LayerNormalization": [
+            helper.make_node("Add", ["x", "bias"], ["xb"]),
+            helper.make_node("Add", ["xb", "skip"], ["sum"]),
+            helper.make_node("LayerNormalization", ["sum", "gamma", "beta"], ["out"], axis=-1, epsilon=1e-12),
+        ],
+    }
+    feed = {"x": rng.random(shape, dtype=np.float32), "skip": rng.random(shape, dtype=np.float32)}
+    sessions = {}
+    for name, nodes in graphs.items():
+        graph = helper.make_graph(
+            nodes,
+            name,
+            [helper.make_tensor_value_info(n, TensorProto.FLOAT, shape) for n in feed],
+            [helper.make_tensor_value_info("out", TensorProto.FLOAT, shape)],
+            weights,
+        )
+        model = helper.make_model(
+            graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+        )
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        sessions[name] = ort.InferenceSession(
+            model.SerializeToString(), opts, providers=["CPUExecutionProvider"],
+            disabled_optimizers=list(CPU_DISABLED_OPTIMIZERS),
+        )
+    outs = {name: s.run(None, feed)[0] for name, s in sessions.items()}
+    times: dict[str, list[float]] = {name: [] for name in sessions}
+    for _ in range(runs):
+        for name, s in sessions.items():
+            t0 = time.perf_counter()
+            s.run(None, feed)
+            times[name].append(time.perf_counter() - t0)
+    ms = {name: round(1e3 * statistics.median(t), 3) for name, t in times.items()}
+    fused, unfused = ms["SkipLayerNormalization"], ms["Add+LayerNormalization"]
+    return {
+        "shape": shape,
+        "threads": threads,
+        "runs": runs,
+        "median_ms": ms,
+        "fused_over_unfused": round(fused / unfused, 2),
+        "max_abs_diff": float(np.abs(outs["SkipLayerNormalization"] - outs["Add+LayerNormalization"]).max()),
     }
 
 
@@ -110,9 +207,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     o.add_argument("--seq-len", type=int, default=256)
     s = sub.add_parser("strides", help="window tokens and notes/s at several strides")
     s.add_argument("--strides", default="64,32")
+    b = sub.add_parser("batches", help="notes/s at several numbers of windows per model call")
+    b.add_argument("--batches", default="2,4,8,16")
+    n = sub.add_parser("layernorm", help="fused SkipLayerNormalization vs Add + LayerNormalization")
+    n.add_argument("--batch", type=int, default=8)
+    n.add_argument("--seq-len", type=int, default=256)
+    n.add_argument("--hidden", type=int, default=384)
     args = p.parse_args(argv)
     if args.cmd == "ops":
         out = op_profile(args.model, args.batch, args.seq_len)
+    elif args.cmd == "batches":
+        out = batch_cost([int(x) for x in args.batches.split(",")])
+    elif args.cmd == "layernorm":
+        out = layernorm_cost(args.batch, args.seq_len, args.hidden)
     else:
         out = stride_cost([int(x) for x in args.strides.split(",")])
     sys.stdout.write(json.dumps(out, indent=1) + "\n")

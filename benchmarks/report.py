@@ -56,7 +56,7 @@ class BenchSettings:
         q = self.quick
         defaults = {
             "notes": 16 if q else 200,
-            "batches": (1, 8) if q else (1, 8, 32),
+            "batches": (1, 8) if q else (1, 4, 8, 32),
             "seq_lens": (128, 256) if q else (128, 256, 512),
             "repeats": 3 if q else 5,
             "min_seconds": 0.0 if q else 1.0,

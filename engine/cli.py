@@ -64,7 +64,7 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="model artifact directory (default: the embedded model)")
     p.add_argument("--device", choices=["cpu", "cuda"], help="execution device (default cpu)")
     p.add_argument("--threads", type=int, help="onnxruntime intra-op threads (default: all cores)")
-    p.add_argument("--batch-size", type=int, help="windows per model call (default 8)")
+    p.add_argument("--batch-size", type=int, help="windows per model call (default: 4 on CPU, 64 on CUDA)")
     p.add_argument(
         "--workers",
         type=int,

@@ -22,17 +22,31 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+#: Windows per model call when ``runtime.batch_size`` is not set. CPU: 4 windows of up to 256 tokens
+#: was the fastest of 2/4/8/16 end to end on a 2-core Xeon (``python -m benchmarks.probes batches``);
+#: larger batches spill the (batch, 256, 1536) feed-forward activations out of cache. CUDA: enough
+#: windows per call to keep the GPU busy.
+DEFAULT_BATCH: dict[str, int] = {"cpu": 4, "cuda": 64}
+
+
 class RuntimeConfig(_Frozen):
     """How the ONNX model runs."""
 
     device: Literal["cpu", "cuda"] = Field("cpu", description="Execution device; cuda needs onnxruntime-gpu.")
     threads: int = Field(0, ge=0, description="Intra-op threads; 0 lets onnxruntime choose.")
-    batch_size: int = Field(8, ge=1, description="Windows per model call (8 is the CPU sweet spot).")
+    batch_size: int | None = Field(
+        None, ge=1, description="Windows per model call; None: the device's default (DEFAULT_BATCH)."
+    )
     graph_optimization: Literal["disable", "basic", "extended", "all"] = Field(
         "all", description="onnxruntime graph optimisation level."
     )
     max_length: int | None = Field(None, ge=8, description="Override the artifact's window length.")
     stride: int | None = Field(None, ge=0, description="Override the artifact's window overlap in tokens.")
+
+    @property
+    def windows_per_call(self) -> int:
+        """``batch_size``, or the device's default from :data:`DEFAULT_BATCH`."""
+        return self.batch_size or DEFAULT_BATCH[self.device]
 
 
 class DecodeConfig(_Frozen):

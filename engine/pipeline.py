@@ -78,7 +78,11 @@ class Deidentifier:
         if layers.model:
             session = make_session(self.artifacts.model_path, rt)
             self.runner = ModelRunner(
-                session, self.tokenizer.cls_id, self.tokenizer.sep_id, self.tokenizer.pad_id, rt.batch_size
+                session,
+                self.tokenizer.cls_id,
+                self.tokenizer.sep_id,
+                self.tokenizer.pad_id,
+                rt.windows_per_call,
             )
         self.hybrid = hybrid
         wants_hybrid = layers.templates or layers.lists or layers.extraction or layers.propagation

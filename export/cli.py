@@ -45,7 +45,7 @@ def register(sub: Any) -> None:
         default="torch",
         help="torch.onnx.export (default) or optimum's main_export (needs optimum-onnx)",
     )
-    p.add_argument("--optimization", default="bert-fused.v1", help="optimisation preset (export.optimize)")
+    p.add_argument("--optimization", default="bert-fused.v2", help="optimisation preset (export.optimize)")
     p.add_argument("--quantization", default="dynamic-per-channel.v1", help="int8 preset (export.quantize)")
     p.add_argument("--max-length", type=int, help="window length (default: the checkpoint's deid_train.json)")
     p.add_argument("--stride", type=int, help="window overlap (default: the checkpoint's deid_train.json)")

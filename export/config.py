@@ -28,7 +28,7 @@ class ExportConfig(BaseModel):
     )
     opset: int = Field(17, ge=14, le=21, description="ONNX opset of the exported graph.")
     optimization: str = Field(
-        "bert-fused.v1", description="Graph optimisation preset (export.optimize.PRESETS)."
+        "bert-fused.v2", description="Graph optimisation preset (export.optimize.PRESETS)."
     )
     quantization: str = Field(
         "dynamic-per-channel.v1", description="int8 preset (export.quantize.PRESETS); ignored unless int8."

@@ -1,8 +1,15 @@
 """onnxruntime transformer-graph optimisation presets, and the fused-operator report.
 
 A preset is data: the ``optimize_model`` arguments that make onnxruntime fuse a BERT encoder into
-``EmbedLayerNormalization``, ``Attention``, ``SkipLayerNormalization`` and ``BiasGelu``. The exact
-(erf) GELU is kept on purpose: the approximate FastGelu drifts logits by about 2e-2.
+``EmbedLayerNormalization``, ``Attention`` and ``BiasGelu``. The exact (erf) GELU is kept on purpose:
+the approximate FastGelu drifts logits by about 2e-2.
+
+``bert-fused.v2`` (the default) leaves each residual ``Add`` + ``LayerNormalization`` unfused. On
+CPU, onnxruntime 1.32's fused ``SkipLayerNormalization`` kernel is about 3x slower than ``Add`` +
+``LayerNormalization`` on a (8, 256, 384) batch (``python -m benchmarks.probes layernorm``), which
+made it a quarter of the int8 graph's time; the engine's CPU sessions therefore also turn off
+onnxruntime's own ``SkipLayerNormFusion`` (:data:`engine.model.session.CPU_DISABLED_OPTIMIZERS`),
+while a CUDA session re-fuses the pair at load time, where the fused kernel is the fast one.
 
 Example:
     >>> fused = optimize_graph("raw.onnx", "model.onnx", num_heads=12, hidden_size=384)  # doctest: +SKIP
@@ -28,23 +35,29 @@ class OptimizationPreset:
         opt_level: onnxruntime graph level run before the Python fusions (0: fusions only; 1: basic
             constant folding too; 2+ writes hardware-specific nodes and is avoided for portable files).
         gelu_approximation: replace Gelu by FastGelu (faster, less exact).
+        skip_layer_norm: fuse residual ``Add`` + ``LayerNormalization`` into ``SkipLayerNormalization``.
     """
 
     model_type: str = "bert"
     opt_level: int = 1
     gelu_approximation: bool = False
+    skip_layer_norm: bool = False
 
 
 #: Versioned preset names -> recipes.
 PRESETS: dict[str, OptimizationPreset] = {
-    "bert-fused.v1": OptimizationPreset(),
-    "bert-fused-fastgelu.v1": OptimizationPreset(gelu_approximation=True),
+    "bert-fused.v2": OptimizationPreset(),
+    "bert-fused.v1": OptimizationPreset(skip_layer_norm=True),
+    "bert-fused-fastgelu.v1": OptimizationPreset(gelu_approximation=True, skip_layer_norm=True),
 }
+
+#: The preset ``deid export`` uses unless told otherwise.
+DEFAULT_PRESET = "bert-fused.v2"
 
 #: Operators whose presence proves that fusion happened (any one of each group must be > 0).
 REQUIRED_FUSIONS: tuple[tuple[str, ...], ...] = (
     ("Attention", "MultiHeadAttention"),
-    ("SkipLayerNormalization",),
+    ("SkipLayerNormalization", "LayerNormalization"),
     ("Gelu", "BiasGelu", "FastGelu"),
 )
 
@@ -68,7 +81,7 @@ def optimize_graph(
     dst: str | Path,
     num_heads: int,
     hidden_size: int,
-    preset: str = "bert-fused.v1",
+    preset: str = DEFAULT_PRESET,
     fp16: bool = False,
 ) -> dict[str, int]:
     """Fuse a raw BERT export and save it; return ``get_fused_operator_statistics()``.
@@ -89,6 +102,7 @@ def optimize_graph(
     p = get_preset(preset)
     options = FusionOptions(p.model_type)
     options.enable_gelu_approximation = p.gelu_approximation
+    options.enable_skip_layer_norm = p.skip_layer_norm
     model = optimize_model(
         str(src),
         model_type=p.model_type,
@@ -112,6 +126,8 @@ def missing_fusions(stats: dict[str, int], num_layers: int) -> list[str]:
         []
         >>> missing_fusions({"SkipLayerNormalization": 4}, 2)
         ['Attention|MultiHeadAttention (expected 2, got 0)', 'Gelu|BiasGelu|FastGelu']
+        >>> missing_fusions({"Attention": 2, "LayerNormalization": 4, "BiasGelu": 2}, 2)
+        []
     """
     out = []
     attn = sum(stats.get(k, 0) for k in REQUIRED_FUSIONS[0])

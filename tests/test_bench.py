@@ -163,10 +163,22 @@ def test_quick_report_numbers_are_sane(quick_report) -> None:
 
 
 def test_probes_measure_op_shares_and_stride_cost(tiny_artifact: Path) -> None:
-    from benchmarks.probes import op_profile, stride_cost
+    from benchmarks.probes import batch_cost, op_profile, stride_cost
 
     ops = op_profile(str(tiny_artifact), batch=2, seq_len=32, threads=1, runs=2)
     assert ops["share_pct"] and abs(sum(ops["share_pct"].values()) - 100) < 1
     cost = stride_cost([64, 32], notes=4, passes=1, threads=1)
     rows = {r["stride"]: r for r in cost["rows"]}
     assert rows[32]["window_tokens"] <= rows[64]["window_tokens"] and rows[32]["notes_per_s"] > 0
+    by_batch = {r["batch_size"]: r for r in batch_cost([1, 4], notes=4, passes=1, threads=1)["rows"]}
+    # the batch size changes how windows are grouped, never which windows run
+    assert by_batch[1]["window_tokens"] == by_batch[4]["window_tokens"] and by_batch[4]["notes_per_s"] > 0
+
+
+def test_layernorm_probe_compares_equal_outputs() -> None:
+    from benchmarks.probes import layernorm_cost
+
+    r = layernorm_cost(batch=2, seq_len=16, hidden=32, threads=1, runs=3)
+    assert r["max_abs_diff"] < 1e-4  # the two graphs compute the same thing
+    assert set(r["median_ms"]) == {"SkipLayerNormalization", "Add+LayerNormalization"}
+    assert all(v > 0 for v in r["median_ms"].values())

@@ -62,16 +62,20 @@ def test_manifest_describes_the_export(tiny_artifact: Path) -> None:
 def test_fused_operator_counts(tiny_artifact: Path) -> None:
     fused = _manifest(tiny_artifact)["fused_operators"]
     assert fused["Attention"] == NUM_LAYERS
-    assert fused["SkipLayerNormalization"] > 0
+    # bert-fused.v2: residual Add + LayerNormalization stay unfused (the CPU SkipLayerNormalization
+    # kernel is the slow one; see export.optimize).
+    assert fused["LayerNormalization"] == 2 * NUM_LAYERS and "SkipLayerNormalization" not in fused
     assert fused.get("Gelu", 0) + fused.get("BiasGelu", 0) + fused.get("FastGelu", 0) > 0
     assert fused["EmbedLayerNormalization"] == 1
     ops = op_histogram(tiny_artifact / MODEL)  # the file itself, not just the report
     assert ops["Attention"] == NUM_LAYERS and "Softmax" not in ops
+    assert ops["LayerNormalization"] == 2 * NUM_LAYERS and "SkipLayerNormalization" not in ops
 
 
 def test_missing_fusion_is_reported() -> None:
     assert missing_fusions({"Attention": 2, "SkipLayerNormalization": 4, "BiasGelu": 2}, 2) == []
     assert len(missing_fusions({"Attention": 1, "SkipLayerNormalization": 4}, 2)) == 2
+    assert missing_fusions({"Attention": 2, "LayerNormalization": 4, "BiasGelu": 2}, 2) == []
 
 
 def test_int8_graph_is_quantized(tiny_artifact_int8: Path, tiny_artifact: Path) -> None:
@@ -252,7 +256,7 @@ def test_config_rejects_unknown_presets() -> None:
 
     with pytest.raises(ValidationError, match="dynamic-per-channel.v1"):
         ExportConfig(quantization="int4-magic.v1")
-    with pytest.raises(ValidationError, match="bert-fused.v1"):
+    with pytest.raises(ValidationError, match="bert-fused.v2"):
         ExportConfig(optimization="O9")
 
 
@@ -265,3 +269,37 @@ def test_fp16_export_keeps_float32_io(tiny_checkpoint: Path, tmp_path: Path) -> 
     assert graph.output[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT
     assert any(t.data_type == onnx.TensorProto.FLOAT16 for t in graph.initializer)
     assert report.task.label_agreement > 0.9
+
+
+def _optimized_ops(model: Path, out: Path, disabled: list[str]) -> dict[str, int]:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.optimized_model_filepath = str(out)
+    ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"], disabled_optimizers=disabled)
+    return op_histogram(out)
+
+
+def test_cpu_sessions_keep_layer_norm_unfused(tiny_artifact: Path, tmp_path: Path, monkeypatch) -> None:
+    import onnxruntime as ort
+
+    from engine.config import RuntimeConfig
+    from engine.model.session import CPU_DISABLED_OPTIMIZERS, make_session
+
+    # Left alone, onnxruntime re-fuses the residual Add + LayerNormalization at load time...
+    refused = _optimized_ops(tiny_artifact / MODEL, tmp_path / "a.onnx", [])
+    assert refused.get("SkipLayerNormalization", 0) > 0
+    # ...and the engine's CPU list stops it: the slow fused kernel never runs.
+    kept = _optimized_ops(tiny_artifact / MODEL, tmp_path / "b.onnx", list(CPU_DISABLED_OPTIMIZERS))
+    assert "SkipLayerNormalization" not in kept and kept["LayerNormalization"] == 2 * NUM_LAYERS
+
+    seen: dict[str, object] = {}
+    real = ort.InferenceSession
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ort, "InferenceSession", spy)
+    make_session(tiny_artifact / MODEL, RuntimeConfig(device="cpu", threads=1))
+    assert seen["disabled_optimizers"] == list(CPU_DISABLED_OPTIMIZERS)

@@ -13,6 +13,11 @@ from pathlib import Path
 from engine.config import RuntimeConfig
 from engine.errors import ArtifactError, DeviceError
 
+#: onnxruntime graph rewrites a CPU session must not apply. ``SkipLayerNormFusion`` would turn each
+#: residual ``Add`` + ``LayerNormalization`` back into ``SkipLayerNormalization``, whose CPU kernel is
+#: about 3x slower than the pair (``python -m benchmarks.probes layernorm``); CUDA sessions keep it.
+CPU_DISABLED_OPTIMIZERS: tuple[str, ...] = ("SkipLayerNormFusion",)
+
 _OPT_LEVELS = {
     "disable": "ORT_DISABLE_ALL",
     "basic": "ORT_ENABLE_BASIC",
@@ -50,9 +55,13 @@ def make_session(model_path: str | Path, runtime: RuntimeConfig) -> object:
         opts.intra_op_num_threads = runtime.threads
         opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    disabled = list(CPU_DISABLED_OPTIMIZERS) if runtime.device == "cpu" else []
     try:
         sess = ort.InferenceSession(
-            str(model_path), sess_options=opts, providers=providers_for(runtime.device)
+            str(model_path),
+            sess_options=opts,
+            providers=providers_for(runtime.device),
+            disabled_optimizers=disabled,
         )
     except DeviceError:
         raise
