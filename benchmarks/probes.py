@@ -5,6 +5,8 @@
 * ``strides``: window tokens and end-to-end notes/s of the engine (all layers, redaction) on the
   benchmark corpus at several window strides, passes interleaved, medians.
 * ``batches``: the same for several numbers of windows per model call (``runtime.batch_size``).
+* ``configs``: the same for any engine configs, each a comma-separated list of ``key=value``
+  overrides (two artifacts, or an artifact at two batch sizes, in one interleaved run).
 * ``layernorm``: one residual layer norm of a (batch, seq_len, hidden) activation as onnxruntime's
   fused ``SkipLayerNormalization`` kernel against the unfused ``Add`` + ``Add`` + ``LayerNormalization``
   it replaces, same inputs, calls interleaved, medians (why ``bert-fused.v2`` leaves it unfused).
@@ -13,6 +15,7 @@ Example:
     $ python -m benchmarks.probes ops engine/default_model --batch 8 --seq-len 256
     $ python -m benchmarks.probes strides --strides 64,32
     $ python -m benchmarks.probes batches --batches 2,4,8
+    $ python -m benchmarks.probes configs model_dir=artifacts/a runtime.batch_size=8
     $ python -m benchmarks.probes layernorm --batch 8 --seq-len 256
 """
 
@@ -209,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("--strides", default="64,32")
     b = sub.add_parser("batches", help="notes/s at several numbers of windows per model call")
     b.add_argument("--batches", default="2,4,8,16")
+    c = sub.add_parser("configs", help="notes/s of the engine under several sets of config overrides")
+    c.add_argument("variants", nargs="+", help="overrides per config, e.g. model_dir=x,runtime.batch_size=4")
     n = sub.add_parser("layernorm", help="fused SkipLayerNormalization vs Add + LayerNormalization")
     n.add_argument("--batch", type=int, default=8)
     n.add_argument("--seq-len", type=int, default=256)
@@ -218,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = op_profile(args.model, args.batch, args.seq_len)
     elif args.cmd == "batches":
         out = batch_cost([int(x) for x in args.batches.split(",")])
+    elif args.cmd == "configs":
+        out = {"rows": engine_cost({v: [o for o in v.split(",") if o] for v in args.variants})}
     elif args.cmd == "layernorm":
         out = layernorm_cost(args.batch, args.seq_len, args.hidden)
     else:

@@ -163,7 +163,7 @@ def test_quick_report_numbers_are_sane(quick_report) -> None:
 
 
 def test_probes_measure_op_shares_and_stride_cost(tiny_artifact: Path) -> None:
-    from benchmarks.probes import batch_cost, op_profile, stride_cost
+    from benchmarks.probes import batch_cost, engine_cost, op_profile, stride_cost
 
     ops = op_profile(str(tiny_artifact), batch=2, seq_len=32, threads=1, runs=2)
     assert ops["share_pct"] and abs(sum(ops["share_pct"].values()) - 100) < 1
@@ -173,6 +173,9 @@ def test_probes_measure_op_shares_and_stride_cost(tiny_artifact: Path) -> None:
     by_batch = {r["batch_size"]: r for r in batch_cost([1, 4], notes=4, passes=1, threads=1)["rows"]}
     # the batch size changes how windows are grouped, never which windows run
     assert by_batch[1]["window_tokens"] == by_batch[4]["window_tokens"] and by_batch[4]["notes_per_s"] > 0
+    variants = {"tiny": [f"model_dir={tiny_artifact}"], "stride 8": ["runtime.stride=8"]}
+    rows = engine_cost(variants, notes=3, passes=1)
+    assert [r["variant"] for r in rows] == ["tiny", "stride 8"] and all(r["notes_per_s"] > 0 for r in rows)
 
 
 def test_layernorm_probe_compares_equal_outputs() -> None:
