@@ -67,6 +67,31 @@ def test_extraction_scan(text: str, expected: list[tuple[str, str]]) -> None:
     assert _surf(text, out) == expected
 
 
+# (text, the model's name span, the names after extraction and resolution)
+NAME_TAIL_CASES = [
+    ("Signed: Corona Moles 04/01/2012 0430", "Corona", ["Corona Moles"]),
+    ("signed: ryan pace 12/27/17 14:32", "ryan", ["ryan pace"]),
+    ("Attending: DR. Barkha Date\nService: Medicine", "Barkha", ["Barkha Date"]),
+    ("Signed Doctor Samaksh V. Date 6/26/01", "Samaksh V.", ["Samaksh V. Date"]),
+    ("Discussed with Dr. Carol Lyle, 555-1234", "Carol", ["Carol Lyle"]),
+    # not a surname: ALL-CAPS text, a different letter case, a role, a word running on, a new line
+    ("MD: DR SWAN AWARE\nID: AFEBRILE", "SWAN", ["SWAN"]),
+    ("seen by Dr. Smith today 3pm", "Smith", ["Smith"]),
+    ("Seen by Dr. Smith Cardiology 3pm", "Smith", ["Smith"]),
+    ("Case reviewed with Dr. Smith and family", "Smith", ["Smith"]),
+    ("Dr. Smith\nDate 4/5", "Smith", ["Smith"]),
+    ("KELLY MAHMOOD  MRN 633-39-63", "KELLY MAHMOOD", ["KELLY MAHMOOD"]),
+]
+
+
+@pytest.mark.parametrize(("text", "name", "expected"), NAME_TAIL_CASES)
+def test_name_tail_completion(text: str, name: str, expected: list[str]) -> None:
+    start = text.index(name)
+    seed = Span(start, start + len(name), "NAME", "DOCTOR", 0.95, "model")
+    out = resolve(text, Extractor().complete_names(text, [seed]))
+    assert [text[s.start : s.end] for s in out if s.label == "NAME"] == expected
+
+
 def test_name_and_hospital_forms() -> None:
     assert {"X. Dunn", "Dunn", "Xai", "Dunn, Xai"} <= name_forms("Xai Dunn")
     assert {"Xai Dunn", "Dunn"} <= name_forms("Dunn, Xai")

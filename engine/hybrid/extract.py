@@ -6,6 +6,12 @@ becomes ``6746781``. (2) Tokens matching a scan rule are added where no span cov
 ``MWFS``/``T-Th-Sa`` (dialysis days) become DATEs, a sign-off line ``GQ/NV/whalen`` three names,
 ``3041023MARY`` an ID and a HOSPITAL.
 
+A third rule completes person names the model cut short: a PATIENT or DOCTOR span followed, on the
+same line, by one more word of the same letter case (title or lower case; in ALL-CAPS text any word
+fits, so not there) and then the end of the line, a comma or a number takes that word in
+(``Signed: Corona Moles 04/01/2012``, ``Attending: DR. Barkha Date``, ``signed: ryan pace
+12/27/17``). Surnames that are also common words are what the model drops.
+
 Example:
     >>> ex = Extractor()
     >>> text = "79yo on HD MWF"
@@ -82,6 +88,29 @@ _SCAN = re.compile(r"(?<![\w/-])(?:[0-9]{5,12}[A-Z]{3,12}|[MTWFS][a-z]?(?:-?[MTW
 _NOT_NAMES = frozenset(
     {"and", "or", "dl", "ml", "mg", "kg", "hr", "min", "day", "wk", "mo", "yr", "prn", "per"}
 )
+#: A name span's next word, when only the end of the line, a comma or a number follows it.
+_NAME_TAIL = re.compile(r"[ \t]{1,2}([A-Za-z][A-Za-z'’-]+|[A-Za-z]\.)(?=[ \t]*(?:$|,|[0-9]))", re.M)
+#: Words that end a name rather than continue it (function words, roles, credentials, time words).
+_NOT_NAME_TAIL = frozenset(
+    """a an the and or of to in on at by for with from is was are be has had will as if so not no
+    md m.d. do rn np pa phd dds jr jr. sr sr. ii iii iv mr mrs ms dr
+    pt patient pts family mother father wife husband son daughter sister brother
+    am pm today tonight yesterday tomorrow daily weekly monthly now later ago since until
+    on call clinic service team staff unit floor room bed dept department office mrn dob id aware
+    signed dictated transcribed reviewed attending resident fellow nurse np pa
+    cardiology medicine surgery neurology oncology radiology pediatrics psychiatry""".split()
+)
+NAME_SUBTYPES = frozenset({"PATIENT", "DOCTOR"})
+
+
+def _case_shape(word: str) -> str:
+    """``upper``, ``lower`` or ``title``: the letter case a name part is written in."""
+    letters = [c for c in word if c.isalpha()]
+    if all(c.isupper() for c in letters):
+        return "upper"
+    if all(c.islower() for c in letters):
+        return "lower"
+    return "title" if letters[0].isupper() else "mixed"
 
 
 def _weekdays_ok(token: str) -> bool:
@@ -118,7 +147,43 @@ class Extractor:
         for s in spans:
             parts = self._split(text, s)
             out += parts if parts is not None else [s]
+        out = self.complete_names(text, out)
         return out + self.scan(text, out)
+
+    def complete_names(self, text: str, spans: Sequence[Span]) -> list[Span]:
+        """``spans`` plus, for a PATIENT/DOCTOR span that dropped a last word, the completed name.
+
+        The completed span (source ``extract:NAME_TAIL``) overlaps the original, so resolution merges
+        the two into one name.
+
+        Example:
+            >>> t = "Signed: Corona Moles 04/01/2012"
+            >>> seed = Span(8, 14, "NAME", "DOCTOR", 0.9, "model")
+            >>> [(t[s.start:s.end], s.source) for s in Extractor().complete_names(t, [seed])]
+            [('Corona', 'model'), ('Corona Moles', 'extract:NAME_TAIL')]
+        """
+        starts = sorted(s.start for s in spans)
+        out: list[Span] = []
+        for s in spans:
+            m = _NAME_TAIL.match(text, s.end) if s.subtype in NAME_SUBTYPES else None
+            if m is None:
+                out.append(s)
+                continue
+            word = m.group(1)
+            first = text[s.start : s.end].split()[0]
+            taken = bisect_left(starts, m.end()) > bisect_left(starts, s.end)  # another span starts there
+            if (
+                taken
+                or word.lower() in _NOT_NAME_TAIL
+                or word.lower() in self.allow
+                or "\n" in text[s.end : m.start(1)]
+                or _case_shape(word) != _case_shape(first)
+                or _case_shape(word) == "upper"  # ALL-CAPS notes: 'DR SWAN AWARE' (any word fits)
+            ):
+                out.append(s)
+                continue
+            out += [s, Span(s.start, m.end(1), s.label, s.subtype, s.score, "extract:NAME_TAIL")]
+        return out
 
     def _split(self, text: str, span: Span) -> list[Span] | None:
         surface = text[span.start : span.end]
