@@ -42,6 +42,7 @@ def op_profile(model_dir: str, batch: int, seq_len: int, threads: int = 2, runs:
 
     from benchmarks import corpus
     from engine.artifacts import load_artifacts
+    from engine.model.session import CPU_DISABLED_OPTIMIZERS
 
     art = load_artifacts(model_dir)
     texts = [n["text"] for n in corpus.make_corpus(20, 0)]
@@ -52,7 +53,13 @@ def op_profile(model_dir: str, batch: int, seq_len: int, threads: int = 2, runs:
     opts.intra_op_num_threads = threads
     opts.enable_profiling = True
     opts.profile_file_prefix = str(tempfile.mkdtemp() + "/ort")
-    sess = ort.InferenceSession(str(art.model_path), opts, providers=["CPUExecutionProvider"])
+    # the graph as the engine runs it on CPU (make_session turns the same optimizers off)
+    sess = ort.InferenceSession(
+        str(art.model_path),
+        opts,
+        providers=["CPUExecutionProvider"],
+        disabled_optimizers=list(CPU_DISABLED_OPTIMIZERS),
+    )
     names = {i.name for i in sess.get_inputs()}
     feed = {k: v for k, v in feed.items() if k in names}
     for _ in range(runs):
