@@ -99,7 +99,7 @@ def engine_cost(
 
     texts = [n["text"] for n in corpus.make_corpus(notes, 0)]
     engines = {
-        label: Deidentifier(EngineConfig.from_overrides([*overrides, f"runtime.threads={threads}"]))
+        label: Deidentifier(EngineConfig.from_overrides([f"runtime.threads={threads}", *overrides]))
         for label, overrides in variants.items()
     }
     for d in engines.values():
@@ -115,6 +115,7 @@ def engine_cost(
         {
             "variant": label,
             "window_tokens": sum(len(w) + 2 for w in engine_windows(d, texts)),
+            "windows_per_call": d.runner.batch_size if d.runner else None,
             "notes_per_s": round(len(texts) / statistics.median(times[label]), 2),
         }
         for label, d in engines.items()

@@ -283,7 +283,7 @@ def _build(
         export_raw(model, raw, cfg.opset)
         exporter = {"name": "torch.onnx.export", "dynamo": False, "attn_implementation": "eager"}
     fused = optimize.optimize_graph(raw, fp32, mc.num_attention_heads, mc.hidden_size, cfg.optimization)
-    missing = optimize.missing_fusions(fused, mc.num_hidden_layers)
+    missing = optimize.missing_fusions(fused, mc.num_hidden_layers, cfg.optimization)
     if missing:
         raise ParityError(
             "E605",

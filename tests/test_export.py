@@ -73,9 +73,12 @@ def test_fused_operator_counts(tiny_artifact: Path) -> None:
 
 
 def test_missing_fusion_is_reported() -> None:
-    assert missing_fusions({"Attention": 2, "SkipLayerNormalization": 4, "BiasGelu": 2}, 2) == []
+    v1 = {"Attention": 2, "SkipLayerNormalization": 4, "BiasGelu": 2}
+    assert missing_fusions(v1, 2, "bert-fused.v1") == []
     assert len(missing_fusions({"Attention": 1, "SkipLayerNormalization": 4}, 2)) == 2
     assert missing_fusions({"Attention": 2, "LayerNormalization": 4, "BiasGelu": 2}, 2) == []
+    # v1 promises fused layer norms: a graph without them fails the check
+    assert missing_fusions({"Attention": 2, "LayerNormalization": 4, "BiasGelu": 2}, 2, "bert-fused.v1")
 
 
 def test_int8_graph_is_quantized(tiny_artifact_int8: Path, tiny_artifact: Path) -> None:
@@ -303,3 +306,15 @@ def test_cpu_sessions_keep_layer_norm_unfused(tiny_artifact: Path, tmp_path: Pat
     monkeypatch.setattr(ort, "InferenceSession", spy)
     make_session(tiny_artifact / MODEL, RuntimeConfig(device="cpu", threads=1))
     assert seen["disabled_optimizers"] == list(CPU_DISABLED_OPTIMIZERS)
+    # a CUDA session keeps every rewrite (providers faked: no GPU here; the spy records, then loads on CPU)
+    monkeypatch.setattr("engine.model.session.providers_for", lambda device: ["CPUExecutionProvider"])
+    make_session(tiny_artifact / MODEL, RuntimeConfig(device="cuda", threads=1))
+    assert seen["disabled_optimizers"] == []
+
+
+def test_windows_per_call_defaults_by_device() -> None:
+    from engine.config import DEFAULT_BATCH, RuntimeConfig
+
+    assert RuntimeConfig().windows_per_call == DEFAULT_BATCH["cpu"] == 4
+    assert RuntimeConfig(device="cuda").windows_per_call == DEFAULT_BATCH["cuda"] == 64
+    assert RuntimeConfig(device="cuda", batch_size=16).windows_per_call == 16

@@ -80,6 +80,7 @@ NAME_TAIL_CASES = [
     ("Seen by Dr. Smith Cardiology 3pm", "Smith", ["Smith"]),
     ("Case reviewed with Dr. Smith and family", "Smith", ["Smith"]),
     ("Dr. Smith\nDate 4/5", "Smith", ["Smith"]),
+    ("Dr. Smith Ordered 2 units", "Smith", ["Smith"]),
     ("KELLY MAHMOOD  MRN 633-39-63", "KELLY MAHMOOD", ["KELLY MAHMOOD"]),
 ]
 
@@ -90,6 +91,30 @@ def test_name_tail_completion(text: str, name: str, expected: list[str]) -> None
     seed = Span(start, start + len(name), "NAME", "DOCTOR", 0.95, "model")
     out = resolve(text, Extractor().complete_names(text, [seed]))
     assert [text[s.start : s.end] for s in out if s.label == "NAME"] == expected
+
+
+def test_completed_name_does_not_spread(layer: HybridLayer) -> None:
+    text = (
+        "Attending: DR. Barkha Date\r\nDate of admission: pending. Two moles seen.\n"
+        "Signed: Corona Moles, MD"
+    )
+    spans = [Span(15, 21, "NAME", "DOCTOR", 0.99, "model")]
+    c = text.index("Corona")
+    spans.append(Span(c, c + 6, "NAME", "DOCTOR", 0.99, "model"))
+    out = layer.postprocess(Document("n", text), spans)
+    assert [text[s.start : s.end] for s in out if s.label == "NAME"] == ["Barkha Date", "Corona Moles"]
+
+
+def test_name_tail_edge_inputs() -> None:
+    ex = Extractor()
+    assert ex.complete_names(" x ", [Span(1, 2, "NAME", "DOCTOR", 0.9, "model")])[0].end == 2
+    blank = [Span(0, 1, "NAME", "DOCTOR", 0.9, "model")]
+    assert ex.complete_names("  Moles 3", blank) == blank  # a blank span completes nothing
+    t = "Dr. José Núñez 3pm"
+    out = resolve(t, ex.complete_names(t, [Span(4, 8, "NAME", "DOCTOR", 0.9, "model")]))
+    assert [t[s.start : s.end] for s in out] == ["José Núñez"]
+    t = "Dr. Amy Lee- 3"  # never ends in a hyphen
+    assert len(ex.complete_names(t, [Span(4, 7, "NAME", "DOCTOR", 0.9, "model")])) == 1
 
 
 def test_name_and_hospital_forms() -> None:

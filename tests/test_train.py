@@ -94,6 +94,21 @@ def test_windows_match_inference(tok: TextTokenizer) -> None:
     assert rep.spans_misaligned == 0 and rep.spans_aligned == len(doc.spans)
 
 
+@pytest.mark.parametrize(
+    ("overrides", "device", "kernel"),
+    [
+        (["runtime.precision=bf16"], "cpu", "eager"),  # torch's CPU sdpa with a padding mask is slower
+        ([], "cpu", "sdpa"),
+        (["runtime.precision=bf16"], "cuda", "sdpa"),
+        (["runtime.precision=bf16", "runtime.attention=sdpa"], "cpu", "sdpa"),
+    ],
+)
+def test_attention_kernel(overrides: list[str], device: str, kernel: str) -> None:
+    from training.train import attention_kernel
+
+    assert attention_kernel(TrainConfig.from_overrides(overrides), device) == kernel
+
+
 def test_tiny_end_to_end(tmp_path: Path) -> None:
     import sys
 
@@ -134,6 +149,7 @@ def test_tiny_end_to_end(tmp_path: Path) -> None:
     assert meta["labels"] == bio_labels(["AGE", "DATE", "DOCTOR", "PATIENT"])
     assert meta["alignment_report"]["spans_misaligned"] == 0
     assert meta["data"]["train_stats"]["docs"] == 10 and meta["global_steps"] == 8
+    assert meta["attention"] == "sdpa"  # fp32 on CPU
     assert "eval_f1" in result.dev_metrics and result.tokens_per_s > 0
     losses = [h["loss"] for h in meta["loss_history"]]
     assert all(math.isfinite(x) for x in losses)

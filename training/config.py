@@ -146,6 +146,11 @@ class RuntimeConfig(_Frozen):
         "fp32", description="Mixed precision: bf16 on CUDA or CPU (AMX/AVX512-BF16 CPUs), fp16 on CUDA only."
     )
     torch_threads: int = Field(0, ge=0, description="torch.set_num_threads; 0 = torch's default.")
+    attention: Literal["auto", "eager", "sdpa"] = Field(
+        "auto",
+        description="Attention kernel while training; 'auto' = eager for bf16 on CPU (torch's CPU "
+        "scaled_dot_product_attention with a padding mask was the slower one there), sdpa otherwise.",
+    )
     dataloader_workers: int = Field(0, ge=0, description="DataLoader worker processes.")
 
 

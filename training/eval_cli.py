@@ -101,7 +101,11 @@ def evaluate_files(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         from training.metrics.engine_runs import evaluate_engine, run_ablation
 
         config = _engine_config(args)
-        meta.update(model=args.model, config=config.model_dump())
+        meta.update(
+            model=args.model,
+            config=config.model_dump(),
+            windows_per_call=config.runtime.windows_per_call,
+        )
         if args.ablation:
             return run_ablation(gold_docs, config), meta
         return evaluate_engine(gold_docs, config), meta

@@ -140,6 +140,18 @@ def _hardware(device: str) -> dict[str, Any]:
     return hw
 
 
+def attention_kernel(cfg: TrainConfig, device: str) -> str:
+    """The ``attn_implementation`` to train with (``runtime.attention``; see its description).
+
+    Example:
+        >>> attention_kernel(TrainConfig.from_overrides(["runtime.precision=bf16"]), "cpu")
+        'eager'
+    """
+    if cfg.runtime.attention != "auto":
+        return cfg.runtime.attention
+    return "eager" if device == "cpu" and cfg.runtime.precision == "bf16" else "sdpa"
+
+
 def _training_args(cfg: TrainConfig, device: str, max_steps: int, has_dev: bool) -> Any:
     """Build TrainingArguments, dropping fields this transformers version does not have."""
     from transformers import TrainingArguments
@@ -321,7 +333,12 @@ def train(cfg: TrainConfig) -> TrainResult:
 
     torch.manual_seed(cfg.train.seed)
     model = AutoModelForTokenClassification.from_pretrained(
-        base, num_labels=len(labels), id2label=id2label, label2id=label2id, ignore_mismatched_sizes=True
+        base,
+        num_labels=len(labels),
+        id2label=id2label,
+        label2id=label2id,
+        ignore_mismatched_sizes=True,
+        attn_implementation=attention_kernel(cfg, device),
     )
     args = _training_args(cfg, device, steps, bool(dev_ex))
     weights = _class_weights(cfg, train_stats["tag_counts"], labels)
@@ -376,6 +393,7 @@ def train(cfg: TrainConfig) -> TrainResult:
         "global_steps": int(out.global_step),
         "class_weights": weights,
         "hardware": _hardware(device),
+        "attention": attention_kernel(cfg, device),
         "dev_metrics": dev_metrics,
         "train_metrics": {k: float(v) for k, v in out.metrics.items()},
         "loss_history": [

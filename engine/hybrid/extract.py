@@ -26,6 +26,7 @@ from bisect import bisect_left
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from engine.hybrid.trusted import NAME_SUBTYPES, NAME_TAIL_SOURCE
 from engine.types import Span
 
 KEEP = "keep"  # part takes the label/subtype of the span it came from
@@ -88,24 +89,27 @@ _SCAN = re.compile(r"(?<![\w/-])(?:[0-9]{5,12}[A-Z]{3,12}|[MTWFS][a-z]?(?:-?[MTW
 _NOT_NAMES = frozenset(
     {"and", "or", "dl", "ml", "mg", "kg", "hr", "min", "day", "wk", "mo", "yr", "prn", "per"}
 )
-#: A name span's next word, when only the end of the line, a comma or a number follows it.
-_NAME_TAIL = re.compile(r"[ \t]{1,2}([A-Za-z][A-Za-z'’-]+|[A-Za-z]\.)(?=[ \t]*(?:$|,|[0-9]))", re.M)
-#: Words that end a name rather than continue it (function words, roles, credentials, time words).
+#: A name span's next word (letters, inner apostrophes or hyphens), when only the end of the line, a
+#: comma or a number follows it.
+_NAME_TAIL = re.compile(r"[ \t]{1,2}([^\W\d_][^\W\d_'’-]*[^\W\d_])(?=[ \t]*(?:\r?$|,|[0-9]))", re.M)
+#: Words that end a name rather than continue it: function words, credentials, roles, relatives,
+#: time words, departments and the verbs notes put after a name ('Dr. Smith Ordered 2 units').
 _NOT_NAME_TAIL = frozenset(
     """a an the and or of to in on at by for with from is was are be has had will as if so not no
-    md m.d. do rn np pa phd dds jr jr. sr sr. ii iii iv mr mrs ms dr
-    pt patient pts family mother father wife husband son daughter sister brother
+    md do rn np pa phd dds jr sr ii iii iv mr mrs ms dr pt patient pts
+    family mother father wife husband son daughter sister brother
     am pm today tonight yesterday tomorrow daily weekly monthly now later ago since until
-    on call clinic service team staff unit floor room bed dept department office mrn dob id aware
-    signed dictated transcribed reviewed attending resident fellow nurse np pa
-    cardiology medicine surgery neurology oncology radiology pediatrics psychiatry""".split()
+    call clinic service team staff unit floor room bed dept department office mrn dob id aware
+    signed dictated transcribed reviewed attending resident fellow nurse
+    cardiology medicine surgery neurology nephrology oncology radiology pediatrics psychiatry
+    ordered orders denies denied reports reported states stated presented presents notes noted
+    called agrees agreed recommends recommended says said seen saw gave given started""".split()
 )
-NAME_SUBTYPES = frozenset({"PATIENT", "DOCTOR"})
-
-
 def _case_shape(word: str) -> str:
-    """``upper``, ``lower`` or ``title``: the letter case a name part is written in."""
+    """``upper``, ``lower``, ``title``, ``mixed`` or ``none``: the letter case a word is written in."""
     letters = [c for c in word if c.isalpha()]
+    if not letters:
+        return "none"
     if all(c.isupper() for c in letters):
         return "upper"
     if all(c.islower() for c in letters):
@@ -154,7 +158,9 @@ class Extractor:
         """``spans`` plus, for a PATIENT/DOCTOR span that dropped a last word, the completed name.
 
         The completed span (source ``extract:NAME_TAIL``) overlaps the original, so resolution merges
-        the two into one name.
+        the two into one name. It is a guess, so it never seeds propagation
+        (:data:`engine.hybrid.trusted.UNTRUSTED_SOURCES`): 'Date' in 'DR. Barkha Date' must not
+        mark 'Date of admission'.
 
         Example:
             >>> t = "Signed: Corona Moles 04/01/2012"
@@ -169,20 +175,20 @@ class Extractor:
             if m is None:
                 out.append(s)
                 continue
-            word = m.group(1)
-            first = text[s.start : s.end].split()[0]
+            word, words = m.group(1), text[s.start : s.end].split()
+            shape = _case_shape(word)
             taken = bisect_left(starts, m.end()) > bisect_left(starts, s.end)  # another span starts there
             if (
                 taken
+                or not words
+                or shape not in ("title", "lower")  # ALL-CAPS notes: 'DR SWAN AWARE' (any word fits)
+                or shape != _case_shape(words[0])
                 or word.lower() in _NOT_NAME_TAIL
                 or word.lower() in self.allow
-                or "\n" in text[s.end : m.start(1)]
-                or _case_shape(word) != _case_shape(first)
-                or _case_shape(word) == "upper"  # ALL-CAPS notes: 'DR SWAN AWARE' (any word fits)
             ):
                 out.append(s)
                 continue
-            out += [s, Span(s.start, m.end(1), s.label, s.subtype, s.score, "extract:NAME_TAIL")]
+            out += [s, Span(s.start, m.end(1), s.label, s.subtype, s.score, NAME_TAIL_SOURCE)]
         return out
 
     def _split(self, text: str, span: Span) -> list[Span] | None:

@@ -23,6 +23,10 @@ from engine.hybrid.allow import normalize_term
 from engine.types import Span
 
 NAME_SUBTYPES = frozenset({"PATIENT", "DOCTOR"})
+#: Source of a name completed by extraction (:meth:`engine.hybrid.extract.Extractor.complete_names`).
+NAME_TAIL_SOURCE = "extract:NAME_TAIL"
+#: Span sources that never seed trusted terms: guesses whose surface may be a common word.
+UNTRUSTED_SOURCES = frozenset({NAME_TAIL_SOURCE})
 _TITLES = frozenset(
     {
         "dr",
@@ -185,6 +189,8 @@ def collect_terms(
     seeds: dict[tuple[str, str | None], tuple[str, Span, bool]] = {}
     for text, ss in zip(texts, spans, strict=True):
         for s in ss:
+            if s.source in UNTRUSTED_SOURCES:
+                continue
             surface = text[s.start : s.end]
             key = (" ".join(surface.lower().split()), s.subtype)
             counts[key] += 1

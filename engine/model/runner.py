@@ -4,7 +4,7 @@ Windows from many documents are sorted by length so each batch pads little, then
 returned in their original order as per-token probabilities.
 
 Example:
-    >>> runner = ModelRunner(session, cls_id=101, sep_id=102, pad_id=0, batch_size=8)   # doctest: +SKIP
+    >>> runner = ModelRunner(session, cls_id=101, sep_id=102, pad_id=0, batch_size=4)   # doctest: +SKIP
     >>> probs = runner.run([np.array([7592, 2088])])                                    # doctest: +SKIP
     >>> probs[0].shape        # (content tokens, labels)                                 # doctest: +SKIP
     (2, 47)
@@ -37,7 +37,7 @@ class ModelRunner:
         cls_id: int,
         sep_id: int,
         pad_id: int,
-        batch_size: int = 8,
+        batch_size: int = 4,
     ) -> None:
         self.session = session
         self.cls_id, self.sep_id, self.pad_id = cls_id, sep_id, pad_id

@@ -15,7 +15,8 @@ from engine.errors import ArtifactError, DeviceError
 
 #: onnxruntime graph rewrites a CPU session must not apply. ``SkipLayerNormFusion`` would turn each
 #: residual ``Add`` + ``LayerNormalization`` back into ``SkipLayerNormalization``, whose CPU kernel is
-#: about 3x slower than the pair (``python -m benchmarks.probes layernorm``); CUDA sessions keep it.
+#: about 2.7x slower than the pair (``python -m benchmarks.probes layernorm``). CUDA sessions keep the
+#: fusion (applied at graph_optimization 'extended' or 'all').
 CPU_DISABLED_OPTIMIZERS: tuple[str, ...] = ("SkipLayerNormFusion",)
 
 _OPT_LEVELS = {
