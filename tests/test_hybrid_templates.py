@@ -89,7 +89,11 @@ POSITIVE = [
     ("first seen in Aug.  He", [("Aug", "DATE")]),
     ("on Aug. 5, 2011", [("Aug. 5, 2011", "DATE")]),
     ("cultures 9th of June, Wednesday", [("9th of June", "DATE"), ("Wednesday", "DATE")]),
-    ("In March Dr. Foley saw her", [("March", "DATE")]),
+    ("In March Dr. Foley saw her", [("March", "DATE"), ("Foley", "DOCTOR")]),
+    ("Thank you for referring Mr Case for evaluation.", [("Case", "PATIENT")]),
+    ("per Dr. Rose's note", [("Rose", "DOCTOR")]),
+    ("Mrs. O'Brien and Ms. Smith-Jones", [("O'Brien", "PATIENT"), ("Smith-Jones", "PATIENT")]),
+    ("discussed with Doctor McDonald", [("McDonald", "DOCTOR")]),
     ("in Dec of 2059.", [("Dec of 2059", "DATE")]),
 ]
 
@@ -118,6 +122,10 @@ NEGATIVE = [
     "march forward",
     "Lena Ortiz, MD and Ann Lee, PA",
     "given 25 mg",
+    "PT SEEN BY DR SWAN AWARE",  # ALL CAPS: left to the model
+    "Dr. X's plan",
+    "dr. smith in clinic",
+    "Miss. doses",
 ]
 
 
@@ -200,6 +208,7 @@ TEMPLATE_NAMES = [
     "DATE_YEAR_CONTEXT",
     "DATE_YEAR_RANGE",
     "DEVICE",
+    "DOCTOR_TITLE",
     "EMAIL",
     "FAX",
     "HEALTHPLAN",
@@ -209,6 +218,7 @@ TEMPLATE_NAMES = [
     "IPADDR",
     "LICENSE",
     "MEDICALRECORD",
+    "PATIENT_TITLE",
     "PHONE",
     "PHONE_7",
     "PHONE_PAGER",
