@@ -160,8 +160,11 @@ def bench_processes(
     device: str,
     raw_model: dict[str, Any],
     passes: int = 3,
+    chunk_docs: int = 8,
 ) -> dict[str, Any]:
     """End to end with ``w`` engine processes (:class:`ParallelDeidentifier`), all layers, per ``w``.
+
+    Notes go to the processes in chunks of ``chunk_docs`` (each chunk is batched on its own).
 
     On a CPU each process gets ``max(1, threads // w)`` onnxruntime threads, so every row uses the
     same cores; on a GPU the processes share the device. ``pct_of_raw_model`` compares the row's
@@ -183,7 +186,7 @@ def bench_processes(
             times = []
             for _ in range(passes):
                 t0 = time.perf_counter()
-                n = sum(1 for _ in par.detect_many(list(texts), redact=True, chunk_docs=8))
+                n = sum(1 for _ in par.detect_many(list(texts), redact=True, chunk_docs=chunk_docs))
                 times.append(time.perf_counter() - t0)
                 if n != len(texts):
                     raise RuntimeError(f"{w} workers returned {n} results for {len(texts)} notes")
@@ -194,7 +197,7 @@ def bench_processes(
     return {
         "device": device,
         "rows": rows,
-        "note": "all layers, redact=True; chunks of 8 notes spread over the processes in input order",
+        "note": f"all layers, redact=True; chunks of {chunk_docs} notes spread over the processes in order",
     }
 
 

@@ -200,3 +200,13 @@ def test_io_binding_runner_matches_plain_run(tiny_artifact: Path) -> None:
     assert bound.shape == plain.shape and np.allclose(bound, plain, atol=1e-6)
     shorter = bound_run(ids[:2, :10], mask[:2, :10])  # rebinding per call: another shape works
     assert shorter.shape[:2] == (2, 10)
+
+
+def test_gpu_runs_time_more_notes_in_bigger_chunks() -> None:
+    from benchmarks.report import BenchSettings
+
+    cpu, gpu = BenchSettings(), BenchSettings(device="cuda")
+    assert (cpu.sizes["notes"], cpu.sizes["process_chunk_docs"]) == (200, 8)
+    assert (gpu.sizes["notes"], gpu.sizes["process_chunk_docs"]) == (2000, 64)
+    assert BenchSettings(device="cuda", quick=True).sizes["notes"] == 16  # --quick stays quick
+    assert BenchSettings(sizes={"notes": 50}).sizes["notes"] == 50  # explicit sizes win
