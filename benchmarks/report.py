@@ -56,8 +56,8 @@ class BenchSettings:
         q = self.quick
         gpu = self.device == "cuda" and not q
         defaults = {
-            # a GPU pass over 200 notes is too short to time, and chunks of 8 notes (about 10 windows)
-            # would leave its 64-window calls mostly empty
+            # a GPU pass over 200 notes is too short to time, and chunks of 8 notes (about 29 windows)
+            # would leave each 64-window call half empty
             "notes": 2000 if gpu else (16 if q else 200),
             "process_chunk_docs": 64 if gpu else 8,
             "batches": (1, 8) if q else (1, 4, 8, 32),

@@ -48,6 +48,11 @@ def _work(chunk: list[Document], redact: bool) -> list[Result]:
     return _WORKER.process_chunk(chunk, redact)
 
 
+def default_chunk_docs(device: str) -> int:
+    """Notes per chunk handed to one worker: 32 on CPU, 128 on CUDA (several full 64-window calls)."""
+    return 128 if device == "cuda" else 32
+
+
 class ParallelDeidentifier:
     """``workers`` engine processes behind the :meth:`Deidentifier.detect_many` interface.
 
@@ -85,10 +90,17 @@ class ParallelDeidentifier:
         self,
         docs: Iterable[str | Document | Mapping[str, Any]],
         redact: bool = False,
-        chunk_docs: int = 32,
+        chunk_docs: int | None = None,
         chunk_chars: int = 2_000_000,
     ) -> Iterator[Result]:
-        """Results for a stream of documents, in input order (see the module docstring)."""
+        """Results for a stream of documents, in input order (see the module docstring).
+
+        ``chunk_docs`` defaults to 32 notes on CPU and 128 on CUDA: the benchmark notes average 3.6
+        windows each, so a CUDA chunk holds about seven 64-window calls instead of two (a chunk's
+        last call is usually part-empty, and each chunk is one round trip to a worker).
+        """
+        if chunk_docs is None:
+            chunk_docs = default_chunk_docs(self.config.runtime.device)
         pending: deque[tuple[list[Document], Future[list[Result]]]] = deque()
         for chunk in iter_chunks(docs, chunk_docs, chunk_chars):
             pending.append((chunk, self._pool.submit(_work, chunk, redact)))

@@ -68,3 +68,12 @@ def test_engine_errors_survive_a_process_boundary() -> None:
     e = ArtifactError("E201", "hash mismatch", fix="Re-export.")
     back = pickle.loads(pickle.dumps(e))
     assert type(back) is ArtifactError and (back.code, back.fix, str(back)) == (e.code, e.fix, str(e))
+
+
+def test_default_chunks_fill_a_device_call() -> None:
+    from engine.config import DEFAULT_BATCH
+    from engine.parallel import default_chunk_docs
+
+    assert default_chunk_docs("cpu") == 32
+    # the benchmark notes average 3.6 windows: a CUDA chunk holds several full 64-window calls
+    assert default_chunk_docs("cuda") * 3.6 >= 4 * DEFAULT_BATCH["cuda"]
