@@ -33,6 +33,11 @@ MODEL_ONLY = (
 )
 
 
+def engine_overrides(model_dir: str | None, threads: int, device: str = "cpu") -> list[str]:
+    """``EngineConfig.from_overrides`` strings for an engine on ``model_dir`` (None: embedded model)."""
+    return [f"model_dir={json.dumps(model_dir)}", f"runtime.threads={threads}", f"runtime.device={device}"]
+
+
 def build_engine(
     model_dir: str | None, threads: int, layers: str = "all", artifacts: Any = None, device: str = "cpu"
 ) -> tuple[Any, str]:
@@ -45,7 +50,7 @@ def build_engine(
     from engine.errors import ConfigError
     from engine.pipeline import Deidentifier
 
-    base = [f"model_dir={json.dumps(model_dir)}", f"runtime.threads={threads}", f"runtime.device={device}"]
+    base = engine_overrides(model_dir, threads, device)
     if layers == "model":
         return Deidentifier(EngineConfig.from_overrides(base + list(MODEL_ONLY)), artifacts), "model only"
     try:
@@ -178,9 +183,7 @@ def bench_processes(
     rows = []
     for w in workers:
         per = max(1, threads // w) if device == "cpu" else threads
-        cfg = EngineConfig.from_overrides(
-            [f"model_dir={json.dumps(model_dir)}", f"runtime.threads={per}", f"runtime.device={device}"]
-        )
+        cfg = EngineConfig.from_overrides(engine_overrides(model_dir, per, device))
         with ParallelDeidentifier(cfg, workers=w) as par:
             list(par.detect_many(list(texts[: 4 * w]), redact=True, chunk_docs=4))  # start and warm workers
             times = []

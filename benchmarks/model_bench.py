@@ -155,8 +155,7 @@ def bench_grid(
     subtle: onnxruntime and PyTorch worker threads spin for a while after a call. Timed right after
     another variant, a session shares the cores with those spinning threads: on 2 cores the int8
     artifact measured 16.9k tokens/s at 8 x 256 without the pause and 22.2k with it. ``settle_s`` of
-    sleep before
-    each timed call lets them park (:func:`settle`).
+    sleep before each timed call lets them park (:func:`settle`).
     """
     rows: list[dict[str, Any]] = []
     runners: list[tuple[Variant, RunFn]] = []

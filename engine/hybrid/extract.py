@@ -105,6 +105,8 @@ _NOT_NAME_TAIL = frozenset(
     ordered orders denies denied reports reported states stated presented presents notes noted
     called agrees agreed recommends recommended says said seen saw gave given started""".split()
 )
+
+
 def _case_shape(word: str) -> str:
     """``upper``, ``lower``, ``title``, ``mixed`` or ``none``: the letter case a word is written in."""
     letters = [c for c in word if c.isalpha()]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from engine.config import DEFAULT_BATCH
 from engine.errors import DetectionError
 
 
@@ -37,7 +38,7 @@ class ModelRunner:
         cls_id: int,
         sep_id: int,
         pad_id: int,
-        batch_size: int = 4,
+        batch_size: int = DEFAULT_BATCH["cpu"],
     ) -> None:
         self.session = session
         self.cls_id, self.sep_id, self.pad_id = cls_id, sep_id, pad_id
