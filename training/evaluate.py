@@ -265,3 +265,66 @@ def evaluate_spans(
     for i in ids:
         confusion.add(gold[i], pred[i])
     return EvalReport(scopes["all"], scopes["hipaa"], confusion, len(ids))
+
+
+@dataclass(frozen=True)
+class ProfiledReport:
+    """An :class:`EvalReport` under a corpus's conventions, with the redaction-centred scores first.
+
+    Attributes:
+        profile: the :class:`~training.metrics.profiles.EvalProfile` name.
+        report: the i2b2-style scores of the in-scope, normalised spans.
+        redaction: binary token / overlap-entity scores and the leaked mentions.
+        out_of_scope: predicted spans the corpus cannot judge, per category (removed before scoring).
+    """
+
+    profile: str
+    report: EvalReport
+    redaction: Any
+    out_of_scope: dict[str, int]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict; no PHI text (the leaked mentions go to their own file)."""
+        return {"profile": self.profile, "redaction": self.redaction.to_json(),
+                "out_of_scope": dict(sorted(self.out_of_scope.items())), **self.report.to_json()}
+
+    def to_markdown(self) -> str:
+        """The redaction view, then the full i2b2-style report."""
+        oos = ", ".join(f"{k} {v}" for k, v in sorted(self.out_of_scope.items())) or "none"
+        head = (f"## Redaction view (profile {self.profile})\n\n{self.report.n_docs} documents. Binary token "
+                f"scores (any span redacts a token), overlap-entity scores and leaked mentions (no token "
+                f"redacted), percent.\n\n{self.redaction.to_markdown()}\nOut-of-scope predictions "
+                f"(not annotated by this corpus, not scored): {oos}.\n\n")
+        return head + self.report.to_markdown()
+
+
+def evaluate_profiled(
+    gold: Mapping[str, Sequence[Span]],
+    pred: Mapping[str, Sequence[Span]],
+    texts: Mapping[str, str],
+    profile: str = "i2b2",
+) -> ProfiledReport:
+    """Score under a named profile (:data:`training.metrics.profiles.PROFILES`).
+
+    Example:
+        >>> text = "pt 65 yo, sister Mary in"
+        >>> r = evaluate_profiled({"d": [Span(17, 21, "NAME", "PATIENT")]}, {"d": [Span(3, 5, "AGE", "AGE")]},
+        ...                       {"d": text}, "physionet")
+        >>> r.out_of_scope, [m.text for m in r.redaction.leaked]
+        ({'AGE': 1}, ['Mary'])
+    """
+    from training.metrics.leaks import redaction_scores
+    from training.metrics.profiles import get_profile
+
+    prof = get_profile(profile)
+    _check_ids(gold, pred)
+    g = {i: prof.gold(s) for i, s in gold.items()}
+    p: dict[str, list[Span]] = {}
+    oos: dict[str, int] = {}
+    for i, spans in pred.items():
+        kept, dropped = prof.split_predictions(texts[i], spans)
+        p[i] = kept
+        for s in dropped:
+            oos[s.label] = oos.get(s.label, 0) + 1
+    return ProfiledReport(profile, evaluate_spans(g, p, texts), redaction_scores(g, p, texts), oos)
