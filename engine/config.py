@@ -96,6 +96,23 @@ class HybridConfig(_Frozen):
     disabled_subtypes: tuple[str, ...] = Field(
         (), description="Subtypes or categories (e.g. PROFESSION, DATE) the hybrid layer never adds."
     )
+    clinical_veto: bool = Field(
+        True,
+        description="Veto clinical content taken for PHI (engine.hybrid.clinical): punctuation-only spans, "
+        "measurements, doses and times as DATE/PHONE/ID/AGE, clinical words as weak NAME/LOCATION/ID.",
+    )
+    clinical_model_below: float = Field(
+        0.95, ge=0.0, le=1.0, description="Model NAME/LOCATION/ID spans made only of clinical words are "
+        "vetoed under this score."
+    )
+    clinical_list_files: tuple[str, ...] = Field(
+        (), description="Extra clinical-vocabulary files (one word per line) for the clinical veto."
+    )
+    model_min_scores: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per category or subtype, drop model spans scoring below this (e.g. {\"AGE\": 0.8}); "
+        "a subtype entry wins over its category.",
+    )
 
 
 class RedactConfig(_Frozen):
@@ -115,6 +132,11 @@ class EngineConfig(_Frozen):
     layers: LayersConfig = LayersConfig()
     hybrid: HybridConfig = HybridConfig()
     redact: RedactConfig = RedactConfig()
+    profile: Literal["i2b2", "hipaa"] = Field(
+        "i2b2",
+        description="What counts as PHI in the output: i2b2 (everything the i2b2 2014 guidelines mark) or "
+        "hipaa (Safe Harbor: ages over 89 only, no professions, no weekdays).",
+    )
     on_error: Literal["raise", "redact_all"] = Field(
         "raise", description="Fail closed: raise, or redact the whole document. There is no 'skip'."
     )

@@ -22,9 +22,11 @@ from pathlib import Path
 from engine.config import EngineConfig
 from engine.errors import DetectionError
 from engine.hybrid.allow import load_allow, load_deny, normalize_term
+from engine.hybrid.clinical import ClinicalVeto, load_clinical
 from engine.hybrid.extract import Extractor
 from engine.hybrid.lists import LIST_DIR, HospitalDetector, ListDetector, load_lists, read_terms
 from engine.hybrid.presets import effective
+from engine.hybrid.profiles import get_output_profile
 from engine.hybrid.propagate import Propagator
 from engine.hybrid.resolve import ALLOW_LABEL, is_weak, resolve
 from engine.hybrid.templates import TEMPLATE_DIR, RegexDetector, load_templates
@@ -52,6 +54,12 @@ class HybridLayer:
         self.layers = config.layers
         self.settings = h = effective(config.hybrid)
         self.allow = load_allow(h.allow_list_files)
+        self.clinical = load_clinical(h.clinical_list_files)
+        self.veto = ClinicalVeto(self.clinical, h.clinical_model_below) if h.clinical_veto else None
+        self.profile = get_output_profile(config.profile)
+        self.model_min_scores = {k.upper(): v for k, v in h.model_min_scores.items()}
+        # clinical words are never propagated as trusted terms
+        never_propagate = self.allow | self.clinical if h.clinical_veto else self.allow
         self.deny = load_deny(h.deny_list_files)
         self.regex = RegexDetector(load_templates(template_dir, h.disabled_templates))
         chosen = set(h.lists or ())
@@ -64,7 +72,7 @@ class HybridLayer:
         self.deny_detector = ListDetector.from_terms("DENY", self.deny) if self.deny else None
         self.extractor = Extractor(self.allow)
         self.propagator = Propagator(
-            self.allow,
+            never_propagate,
             h.propagate_min_score,
             h.min_token_len,
             h.propagate_subtypes,
@@ -113,11 +121,12 @@ class HybridLayer:
         cur = [s for s in spans if s.end <= len(text)]
         if len(cur) != len(spans):
             raise DetectionError("E431", f"document {doc.id!r}: a span ends beyond the text")
+        cur = self._vet(text, cur)
         if self.layers.extraction:
-            cur = self.extractor.apply(text, cur)
+            cur = self._vet(text, self.extractor.apply(text, cur))
         if self.layers.propagation:
-            cur += self._keep(self.propagator.within_note(text, cur))
-        return resolve(text, cur + self._allow_spans(text, cur))
+            cur += self._vet(text, self._keep(self.propagator.within_note(text, cur)))
+        return self._final(text, cur)
 
     def propagate_group(self, docs: Sequence[Document], spans: Sequence[list[Span]]) -> list[list[Span]]:
         """Propagate PATIENT/DOCTOR/HOSPITAL trusted terms across notes of the same ``doc.group``.
@@ -142,10 +151,25 @@ class HybridLayer:
                     continue
                 added = self.propagator.across_group([docs[i].text for i in idx], [out[i] for i in idx])
                 for i, extra in zip(idx, added, strict=True):
-                    out[i] += self._keep(extra)
-        return [resolve(d.text, s + self._allow_spans(d.text, s)) for d, s in zip(docs, out, strict=True)]
+                    out[i] += self._vet(docs[i].text, self._keep(extra))
+        return [self._final(d.text, s) for d, s in zip(docs, out, strict=True)]
 
     # -- helpers -----------------------------------------------------------------------------
+    def _vet(self, text: str, spans: list[Span]) -> list[Span]:
+        """Per-category model score floors, then the clinical veto (engine.hybrid.clinical)."""
+        if self.model_min_scores:
+            floors = self.model_min_scores
+            spans = [
+                s for s in spans
+                if s.source != "model" or s.score >= floors.get(s.subtype or "", floors.get(s.label, 0.0))
+            ]
+        return spans if self.veto is None else self.veto.apply(text, spans)
+
+    def _final(self, text: str, spans: list[Span]) -> list[Span]:
+        """Resolve, then keep what the output profile calls PHI."""
+        out = resolve(text, spans + self._allow_spans(text, spans))
+        return [s for s in out if self.profile.keep(text, s)]
+
     def _keep(self, spans: list[Span]) -> list[Span]:
         """Drop spans of subtypes or categories switched off in ``hybrid.disabled_subtypes``."""
         if not self._off:

@@ -1,0 +1,318 @@
+"""Clinical-content vetoes: the numbers and words of a clinical note that are not PHI.
+
+Real ICU notes are dense with measurements and charting words that a PHI model, trained on text
+without them, takes for dates, phones, names and places. :class:`ClinicalVeto` removes a candidate
+span before resolution when one of these rules fires (each rule is a small function returning its
+name, tested on its own):
+
+* ``no_alnum``: a span with no letter or digit is never PHI (any source).
+* ``shape``: a PHONE, FAX, ID, ZIP or AGE span holds a digit; a DATE span holds a digit or a date
+  word (month, weekday, season, holiday); a lone ambiguous month or weekday abbreviation ('dec'
+  for decreased, 'SAT 96' for saturation) is not a date without a number next to it.
+* ``clinical_number``: a number-shaped DATE, CONTACT, ID, AGE or ZIP span that is a measurement:
+  slash chains that are not dates ('119/51/7.39', '120/60'), decimals in a slash or dash form,
+  ranges and slash values after a vital or ventilator word ('HR 80-90', 'PSV 10/5'), decades of
+  vitals ("sats in the 90s", 'SBP 100-120s'), values with units or doses ('4L', '50mcg', '40%'),
+  clock times ('at 2030', '7a-7p', '12am'), and numbers after a lab or vital word ('Hct 28').
+  A full date with a year (7/22/2011) or a month word is never vetoed by this rule.
+* ``clinical_word``: a NAME, LOCATION, ID or CONTACT span made only of clinical vocabulary
+  (``data/lists/clinical.txt``: system headers, unit names, charting words, labs, devices, drugs),
+  numbers and punctuation, when its evidence is weak (lists, propagation, extraction) or a model
+  score below ``model_below``. Templates (a name after 'Dr.') and deny-list spans stand.
+
+Deny-list spans are never vetoed (the user said they are PHI).
+
+Example:
+    >>> veto = ClinicalVeto(frozenset({"abg", "micu"}))
+    >>> text = "BP 120/60, ABG 7.32/45/88. To MICU 7/22/2011."
+    >>> spans = [Span(3, 9, "DATE", "DATE", 0.9, "model"), Span(15, 25, "DATE", "DATE", 0.8, "model"),
+    ...          Span(30, 34, "LOCATION", "HOSPITAL", 0.7, "model"), Span(35, 44, "DATE", "DATE", 0.97, "regex:X")]
+    >>> [text[s.start:s.end] for s in veto.apply(text, spans)]
+    ['7/22/2011']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from engine.hybrid.lists import LIST_DIR, read_terms
+from engine.types import Span
+
+DEFAULT_CLINICAL = LIST_DIR / "clinical.txt"
+
+MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed weds thu thur thurs "
+    "fri sat sun mondays tuesdays wednesdays thursdays fridays saturdays sundays".split()
+)
+DATE_WORDS = MONTHS | WEEKDAYS | frozenset(
+    "spring summer fall autumn winter christmas xmas thanksgiving easter halloween hanukkah "
+    "chanukah passover ramadan kwanzaa year years new memorial labor independence".split()
+)
+#: Month or weekday abbreviations that are also clinical words ('dec' = decreased, 'sat' = saturation).
+AMBIGUOUS_DATE_WORDS = frozenset("dec mar may sat sun wed mon tue thu fri jun jan feb apr aug sep sept oct nov".split())
+
+#: Times of day and relative days: not dates on their own ('this eve', 'noc').
+TIME_WORDS = frozenset(
+    "eve eves evening evenings morning mornings night nights noc overnight afternoon tonight today tomorrow "
+    "yesterday weekend week weeks month months day days shift am pm mn noon midnight now".split()
+)
+#: Words after which a number is a measurement (vitals, hemodynamics, ventilation, labs).
+MEASURE_WORDS = frozenset(
+    """hr bp sbp dbp map maps nbp abp art aline rr resp resps sat sats spo2 sao2 svo2 scvo2 o2 fio2 peep psv ps
+    cpap bipap ac simv imv prvc aprv tv tvs vt vts mv pip pips plat rsbi cvp pcwp wedge pap paps pad pas pa ci co
+    svr pvr icp cpp temp tmax t hct hgb hb wbc plt plts inr ptt pt bun cr creat k na cl hco3 co2 mg ca phos
+    glucose gluc fs fsbs fsbg bs bg lactate lac ck cpk mb trop troponin bnp ldh alt ast bili tbili amylase
+    lipase albumin alb ph pco2 po2 pao2 paco2 abg abgs vbg gas gases lytes u uo urine output ivf gtt drip
+    rate weight wt ht iabp augmentation pulse pulses cuff ef nif rsbi etco2 pressure pressures pressors
+    fick td cardiac index""".split()
+)
+#: Words that may sit between a measurement word and its number ('HR in the 80s', 'Hct dropped from 28').
+FILLER_WORDS = frozenset(
+    """in the of at to from was were is are be been has had have with w and or on off up down now still
+    remains remained remaining ranging range between b/w about around approx approximately ~ high low mid
+    upper lower dropped drop dropping increased increase decreased decrease went go going back this am pm
+    today overnight noted sustaining sustained maintained maintaining >""".split()
+)
+#: Words just before a clock time.
+TIME_CUES = frozenset("at @ since until till by around approx approximately before after from to ~ starting".split())
+_UNIT = re.compile(
+    r"(?:mcg|mg|gm|g|kg|ml|cc|l|lpm|liters?|meq|mmol|u|units?|iu|mmhg|cmh2o|cm|mm|hrs?|h|mins?|bpm|x|nc|lnc|"
+    r"%|degrees?|deg|puffs?|tabs?|amps?|grams?|ounces?|oz|lbs?|fr|french)(?![a-z])"
+)
+_TIME_SUFFIX = re.compile(r"(?:a|p|am|pm|a\.m\.|p\.m\.|hrs?|h)(?![a-z])")
+_RUN_CHARS = frozenset("0123456789./:-+")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_WORD_BACK = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+(?:\.[0-9]+)?%?|[@~><=:/+-]")
+_FULL_DATE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2])[/.-](0?[1-9]|[12][0-9]|3[01])[/.-]([0-9]{2}|[0-9]{4})(?![0-9])")
+_PHONE = re.compile(r"(?<![0-9])(?:[0-9]{3}[-.])?[0-9]{3,6}-[0-9]{4}(?![0-9])")
+#: Words whose values are written with a slash (BP 120/60, PSV 10/5): a valid m/d right after is a value.
+SLASH_WORDS = frozenset("bp nbp abp art pap paps pa psv ps cpap bipap peep simv imv prvc vent settings ie".split())
+_NUMERIC_LABELS = frozenset({"DATE", "CONTACT", "ID", "AGE"})
+_DIGIT_SUBTYPES = frozenset({"PHONE", "FAX", "ZIP", "IPADDR", "SSN", "MEDICALRECORD", "HEALTHPLAN", "ACCOUNT",
+                             "LICENSE", "IDNUM", "BIOID", "DEVICE", "VEHICLE"})
+_WORD_LABELS = frozenset({"NAME", "LOCATION", "ID", "CONTACT"})
+
+
+def load_clinical(files: Iterable[str | Path] = (), include_default: bool = True) -> frozenset[str]:
+    """The shipped clinical vocabulary plus the user's files, lower-cased.
+
+    Example: ``"micu" in load_clinical()`` -> ``True``.
+    """
+    paths = ([DEFAULT_CLINICAL] if include_default else []) + [Path(f) for f in files]
+    return frozenset(t.lower() for p in paths for t in read_terms(p))
+
+
+def has_alnum(s: str) -> bool:
+    """True when ``s`` holds a letter or a digit (every PHI mention does)."""
+    return any(c.isalnum() for c in s)
+
+
+def _words(s: str) -> list[str]:
+    return [w.lower() for w in _TOKEN.findall(s)]
+
+
+def shape_veto(text: str, span: Span, vocab: frozenset[str] = frozenset()) -> str | None:
+    """``"shape"`` when the span cannot be of its type (see the module docstring)."""
+    surface = text[span.start : span.end]
+    if any(c.isdigit() for c in surface):
+        return None
+    words = [w for w in _words(surface) if w not in ("s", "of", "the")]
+    # subtle: a letters-only span of a digit type may be a name the model mislabelled ('Mrs Nicholson'
+    # as MEDICALRECORD): only clinical words, time-of-day words, short tokens or the 'S of 90'S go
+    trivial = all(w in vocab or w in TIME_WORDS or len(w) <= 2 for w in words) or (
+        span.start > 0 and text[span.start - 1].isdigit() or text[span.start - 1 : span.start] in ("'", "’")
+    )
+    if span.label == "AGE" or (span.subtype or "") in _DIGIT_SUBTYPES:
+        return "shape" if trivial else None
+    if span.label == "DATE":
+        if not any(w in DATE_WORDS for w in words):
+            return "shape" if trivial else None
+        if len(words) == 1 and words[0] in AMBIGUOUS_DATE_WORDS:
+            after = text[span.end : span.end + 4].lstrip(" :")
+            if words[0] == "sat" and (after[:1].isdigit() or _words_before(text, span.start, 1) == ["o2"]):
+                return "shape"  # 'SAT 96', 'O2 SAT' are oxygen saturations
+            around = text[max(0, span.start - 6) : span.end + 6]
+            title = surface[:1].isupper() and surface[1:].islower()
+            cue = _words_before(text, span.start, 1)[:1] in (["in"], ["since"], ["until"], ["on"], ["by"],
+                                                             ["of"], ["last"], ["next"], ["early"], ["late"])
+            if not (title or cue or any(c.isdigit() for c in around)):
+                return "shape"  # 'SPUTUM PROD DEC', 'dec po2': decreased, not December
+    return None
+
+
+def _run(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen ``[start, end)`` over the number run it sits in (digits and . / : - +)."""
+    a, b = start, end
+    while a > 0 and text[a - 1] in _RUN_CHARS:
+        a -= 1
+    while b < len(text) and text[b] in _RUN_CHARS:
+        b += 1
+    while b > a and text[b - 1] in "./:-+":
+        b -= 1
+    while a < b and text[a] in "./:-+":
+        a += 1
+    return a, b
+
+
+def _words_before(text: str, pos: int, n: int = 6) -> list[str]:
+    """Up to ``n`` words before ``pos`` on the same line, nearest first, lower-cased."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    chunk = text[max(line_start, pos - 60) : pos]
+    return [w.lower() for w in _WORD_BACK.findall(chunk)][::-1][:n]
+
+
+def measure_context(text: str, pos: int) -> bool:
+    """True when a vital, lab or ventilator word precedes ``pos``, with only numbers and filler between.
+
+    Example: ``measure_context("HR in the 80s", 10)`` -> ``True``; ``measure_context("seen on 8/7", 8)``
+    -> ``False``.
+    """
+    for w in _words_before(text, pos):
+        if w in MEASURE_WORDS:
+            return True
+        if w in FILLER_WORDS or w[:1].isdigit() or not w[:1].isalpha():
+            continue
+        return False
+    return False
+
+
+def _is_valid_md(a: str, b: str) -> bool:
+    return a.isdigit() and b.isdigit() and 1 <= int(a) <= 12 and 1 <= int(b) <= 31 and len(b) <= 2
+
+
+_NUM_IN_SPAN = re.compile(r"[0-9][0-9./:+-]*")
+
+
+def clinical_number_veto(text: str, span: Span) -> str | None:
+    """``"clinical_number"`` when a number-shaped span is a measurement, dose or time (module docstring).
+
+    A span holding several numbers ('3.3 3/25') is vetoed only when every number in it is clinical.
+    """
+    if span.label not in _NUMERIC_LABELS and span.subtype != "ZIP":
+        return None
+    surface = text[span.start : span.end]
+    if any(w in DATE_WORDS for w in _words(surface)):
+        return None
+    runs = [(span.start + m.start(), span.start + m.end()) for m in _NUM_IN_SPAN.finditer(surface)]
+    if not runs:
+        return None
+    whole = len(runs) == 1 and runs[0] == (span.start, span.end)
+    if all(_number_veto(text, span, a, b, whole) for a, b in runs):
+        return "clinical_number"
+    return None
+
+
+def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bool:
+    """True when the number at ``[start, end)`` (inside ``span``) is a measurement, dose or time."""
+    a, b = _run(text, start, end)
+    if a >= b:
+        return False
+    run = text[a:b]
+    if _FULL_DATE.fullmatch(run) and span.label == "DATE":
+        return False  # 7/22/2011: a full date is a date whatever precedes it
+    if _PHONE.search(run):
+        return False  # 410-555-9876, 202-6694: phone shapes are never measurements
+    after = text[b : b + 12].lower()
+    before = _words_before(text, a, 1)
+    context = measure_context(text, a)
+    parts = re.split(r"[/]", run)
+    decimal = re.search(r"[0-9]\.[0-9]", run) is not None
+    # decades and plurals of measurements: 90's, 100-120s, 60-80's
+    if re.match(r"[\x27’]?s(?![a-z])", after):
+        num = re.sub(r"[^0-9]", "", run.split("-")[-1].split("/")[-1])
+        decade = len(num) in (2, 4) and num.endswith("0") and "-" not in run and "/" not in run
+        if context or not decade or (before and before[0] in FILLER_WORDS and before[0] in ("high", "low", "mid",
+                                                                                          "upper", "lower")):
+            return True
+        if span.label != "AGE" and len(num) == 2 and (
+            text[a - 1 : a] not in ("'", "’") and before[:1] != ["the"]
+        ):
+            return True  # '80s' bare is a measurement; "the '80s" stays a decade
+    if len(parts) >= 3:
+        return True  # slash chains that are not full dates: ABG, BP/HR, vent settings
+    if len(parts) == 2:
+        left, right = parts
+        right = right.split("-")[0]
+        month_year = left.isdigit() and 1 <= int(left) <= 12 and re.fullmatch(r"[0-9]{2}|(19|20)[0-9]{2}", right)
+        if decimal or not (_is_valid_md(left, right) or month_year):
+            return True  # 120/60, 45/20, 40/5.0: not a month and day
+        prev = [w for w in _words_before(text, a, 3) if w not in (":", "=", "-", "of", "on")]
+        if prev and prev[0] in SLASH_WORDS:
+            return True  # PSV 10/5, BP 9/5?: a slash value right after its word
+        if re.match(r"\s?(?:peep|cm|mmhg|ps\b|psv|%)", after):
+            return True
+    if decimal and "/" not in run and not re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2,4}", run):
+        return True  # 37.5, 7.40, 5.0-6.4: values
+    m_unit = _UNIT.match(after.lstrip(" ")) if "/" not in run else None
+    if m_unit and (after[:1] != " " or m_unit.group() not in ("x", "h", "l", "u", "g")):
+        if span.label != "AGE" or m_unit.group() not in ("x",):
+            return True
+    time_like = re.fullmatch(r"(?:[01]?[0-9]|2[0-3]):?[0-5][0-9](?:-[0-9:]+)?|[0-9]{1,2}", run)
+    if _TIME_SUFFIX.match(after) and (time_like or re.fullmatch(r"[0-9]{1,2}-[0-9]{1,2}", run)):
+        return True  # 7a, 12am, 1900hrs, 7a-7p
+    if re.fullmatch(r"(?:[01][0-9]|2[0-3])[0-5][0-9]|[0-9]{1,2}:[0-5][0-9]", run) and (
+        (before and before[0] in TIME_CUES) or re.match(r"\s?(?:-|to)\s?(?:[01][0-9]|2[0-3])[0-5][0-9]", after)
+    ):
+        if not (span.label == "DATE" and re.fullmatch(r"(19|20)[0-9]{2}", run) and before[:1] in (["in"], ["since"])):
+            return True
+    if "-" in run and "/" not in run and not _FULL_DATE.fullmatch(run):
+        lo, _, hi = run.partition("-")
+        if context or not _is_valid_md(lo, hi):
+            return True  # HR 80-90, rr 15-22
+    if context and re.fullmatch(r"[0-9]+", run):
+        return True  # Hct 28, K 5.9
+    if span.label == "DATE" and re.fullmatch(r"[0-9]{1,2}", run) and whole and (a, b) == (span.start, span.end):
+        near = _words(text[max(0, a - 12) : a]) + _words(text[b : b + 12])
+        ordinal = re.match(r"(?:st|nd|rd|th)\b", text[b : b + 3].lower())
+        apos = text[a - 1 : a] in ("'", "’") or text[b : b + 1] in ("'", "’")
+        if not ordinal and not apos and not any(w in MONTHS for w in near):
+            return True  # a bare day number without a month is not a date
+    return False
+
+
+class ClinicalVeto:
+    """Removes candidate spans that are clinical content, not PHI (see the module docstring).
+
+    Args:
+        vocab: clinical words (lower case), e.g. :func:`load_clinical`.
+        model_below: model spans made only of clinical words are vetoed under this score.
+    """
+
+    name = "clinical.v1"
+
+    def __init__(self, vocab: frozenset[str], model_below: float = 0.95) -> None:
+        self.vocab = vocab
+        self.model_below = model_below
+
+    def word_veto(self, text: str, span: Span) -> str | None:
+        """``"clinical_word"`` for a NAME/LOCATION/ID/CONTACT span of clinical words only, weakly held."""
+        if span.label not in _WORD_LABELS:
+            return None
+        family = span.source.split(":", 1)[0]
+        if family in ("regex", "coord", "deny"):
+            return None
+        if family == "model" and span.score >= self.model_below:
+            return None
+        words = _words(text[span.start : span.end])
+        alpha = [w for w in words if not w.isdigit() and w != "s"]
+        if alpha and all(w in self.vocab for w in alpha):
+            return "clinical_word"
+        return None
+
+    def reason(self, text: str, span: Span) -> str | None:
+        """The first rule that vetoes ``span``, or ``None`` when it stands."""
+        if span.source.startswith("deny"):
+            return None
+        if not has_alnum(text[span.start : span.end]):
+            return "no_alnum"
+        return shape_veto(text, span, self.vocab) or clinical_number_veto(text, span) or self.word_veto(text, span)
+
+    def apply(self, text: str, spans: Sequence[Span]) -> list[Span]:
+        """The spans no rule vetoes, in input order."""
+        return [s for s in spans if self.reason(text, s) is None]
