@@ -102,7 +102,7 @@ class HybridConfig(_Frozen):
         "measurements, doses and times as DATE/PHONE/ID/AGE, clinical words as weak NAME/LOCATION/ID.",
     )
     clinical_model_below: float = Field(
-        0.95, ge=0.0, le=1.0, description="Model NAME/LOCATION/ID spans made only of clinical words are "
+        0.99, ge=0.0, le=1.0, description="Model NAME/LOCATION/ID spans made only of clinical words are "
         "vetoed under this score."
     )
     clinical_list_files: tuple[str, ...] = Field(
@@ -161,7 +161,17 @@ class EngineConfig(_Frozen):
         p = Path(path)
         if not p.is_file():
             raise ConfigError("E104", f"config file not found: {p}")
-        data = tomllib.loads(p.read_text()) if p.suffix == ".toml" else json.loads(p.read_text())
+        try:
+            raw = p.read_text(encoding="utf-8")
+            data = tomllib.loads(raw) if p.suffix.lower() == ".toml" else json.loads(raw)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError, RecursionError) as e:
+            raise ConfigError(
+                "E109",
+                f"cannot read config file {p}: {type(e).__name__}: {e}",
+                fix="Fix the file (TOML for .toml, else JSON), or check it with a TOML/JSON validator.",
+            ) from e
+        if not isinstance(data, dict):
+            raise ConfigError("E109", f"config file {p} must hold a table/object at the top level")
         return cls.from_dict(apply_overrides(data, overrides or []))
 
     @classmethod

@@ -60,7 +60,8 @@ AMBIGUOUS_DATE_WORDS = frozenset("dec mar may sat sun wed mon tue thu fri jun ja
 #: Times of day and relative days: not dates on their own ('this eve', 'noc').
 TIME_WORDS = frozenset(
     "eve eves evening evenings morning mornings night nights noc overnight afternoon tonight today tomorrow "
-    "yesterday weekend week weeks month months day days shift am pm mn noon midnight now".split()
+    "yesterday weekend week weeks month months day days shift am pm mn noon midnight now tonite nite "
+    "eves".split()
 )
 #: Words after which a number is a measurement (vitals, hemodynamics, ventilation, labs).
 MEASURE_WORDS = frozenset(
@@ -70,29 +71,44 @@ MEASURE_WORDS = frozenset(
     glucose gluc fs fsbs fsbg bs bg lactate lac ck cpk mb trop troponin bnp ldh alt ast bili tbili amylase
     lipase albumin alb ph pco2 po2 pao2 paco2 abg abgs vbg gas gases lytes u uo urine output ivf gtt drip
     rate weight wt ht iabp augmentation pulse pulses cuff ef nif rsbi etco2 pressure pressures pressors
-    fick td cardiac index""".split()
+    fick td cardiac index systolic systolics diastolic diastolics sys hemodynamics pcwps cvps ra rv lv act
+    desat desats desatted desaturated desaturation febrile afebrile variable ranged running """.split()
 )
 #: Words that may sit between a measurement word and its number ('HR in the 80s', 'Hct dropped from 28').
 FILLER_WORDS = frozenset(
     """in the of at to from was were is are be been has had have with w and or on off up down now still
     remains remained remaining ranging range between b/w about around approx approximately ~ high low mid
     upper lower dropped drop dropping increased increase decreased decrease went go going back this am pm
-    today overnight noted sustaining sustained maintained maintaining >""".split()
+    today overnight noted sustaining sustained maintained maintaining > < s gradually mostly all""".split()
 )
 #: Words just before a clock time.
-TIME_CUES = frozenset("at @ since until till by around approx approximately before after from to ~ starting".split())
-_UNIT = re.compile(
-    r"(?:mcg|mg|gm|g|kg|ml|cc|l|lpm|liters?|meq|mmol|u|units?|iu|mmhg|cmh2o|cm|mm|hrs?|h|mins?|bpm|x|nc|lnc|"
-    r"%|degrees?|deg|puffs?|tabs?|amps?|grams?|ounces?|oz|lbs?|fr|french)(?![a-z])"
+TIME_CUES = frozenset(
+    "at @ since until till by around approx approximately before after from to ~ starting drawn due written "
+    "extub extubated intubated present started given done checked sent called arrived changed repeat".split()
 )
-_TIME_SUFFIX = re.compile(r"(?:a|p|am|pm|a\.m\.|p\.m\.|hrs?|h)(?![a-z])")
+_UNIT = re.compile(
+    r"(?:mcg|mg|gm|g|kg|ml|cc|l(?:nc|np|fm|ftm|pm)?|liters?|meq|mmol|u|units?|iu|mmhg|cmh2o|cm|mm|hrs?|h|mins?|bpm|x|nc|lnc|"
+    r"%|degrees?|deg|puffs?|tabs?|amps?|grams?|ounces?|oz|lbs?|fr|french|k|ps|peep|psv|ips|cpap)(?![a-z])"
+)
+_TIME_SUFFIX = re.compile(r"\s?(?:am|pm|a\.m\.|p\.m\.|hrs?)(?![a-z])|(?:a|p|h|mn)(?![a-z])")
 _RUN_CHARS = frozenset("0123456789./:-+")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _WORD_BACK = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+(?:\.[0-9]+)?%?|[@~><=:/+-]")
-_FULL_DATE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2])[/.-](0?[1-9]|[12][0-9]|3[01])[/.-]([0-9]{2}|[0-9]{4})(?![0-9])")
+_FULL_DATE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2])([/.-])(0?[1-9]|[12][0-9]|3[01])\2([0-9]{2}|[0-9]{4})(?![0-9])")
+#: A month/day date with a typo in its year separator ('11/21.93').
+_LOOSE_DATE = re.compile(r"(0?[1-9]|1[0-2])/(0?[1-9]|[12][0-9]|3[01])[.-]([0-9]{2}|[0-9]{4})")
+_HHMM = re.compile(r"(?:[01][0-9]|2[0-3])[0-5][0-9]")
+_SLASH_CHAIN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\s?/\s?-?[0-9]*\.?[0-9]+\s?/\s?-?[0-9.]+")
 _PHONE = re.compile(r"(?<![0-9])(?:[0-9]{3}[-.])?[0-9]{3,6}-[0-9]{4}(?![0-9])")
 #: Words whose values are written with a slash (BP 120/60, PSV 10/5): a valid m/d right after is a value.
-SLASH_WORDS = frozenset("bp nbp abp art pap paps pa psv ps cpap bipap peep simv imv prvc vent settings ie".split())
+SLASH_WORDS = frozenset(
+    "bp bps nbp abp art pap paps pa psv ps cpap bipap peep simv imv prvc vent settings setting ie wean weaned "
+    "weaning tried trial flowby ventilation mask".split()
+)
+#: Words that may sit between a slash word and its value ('wean down to 10/5').
+_SLASH_FILLER = frozenset(": = - of on to down up back at from".split())
+#: A fraction is followed by a word ('1/2 NS', '3/4 strength'); a date by a number, punctuation or a date word.
+_FRACTION = re.compile(r"(?:1/[234]|[23]/[34]|1/8)")
 _NUMERIC_LABELS = frozenset({"DATE", "CONTACT", "ID", "AGE"})
 _DIGIT_SUBTYPES = frozenset({"PHONE", "FAX", "ZIP", "IPADDR", "SSN", "MEDICALRECORD", "HEALTHPLAN", "ACCOUNT",
                              "LICENSE", "IDNUM", "BIOID", "DEVICE", "VEHICLE"})
@@ -130,18 +146,28 @@ def shape_veto(text: str, span: Span, vocab: frozenset[str] = frozenset()) -> st
     )
     if span.label == "AGE" or (span.subtype or "") in _DIGIT_SUBTYPES:
         return "shape" if trivial else None
+    maybe_name = surface[:1].isupper() and surface[1:2].islower() and not all(w in vocab for w in words)
+    if (span.subtype or "") == "EMAIL" and not re.fullmatch(r"\S+@\S+\.\S+", surface):
+        return "shape" if trivial else None
+    if (span.subtype or "") == "URL" and not re.search(r"(?:www|http|\.(?:com|org|net|edu|gov))", surface.lower()):
+        return "shape" if trivial else None
     if span.label == "DATE":
         if not any(w in DATE_WORDS for w in words):
-            return "shape" if trivial else None
+            return "shape" if trivial or not maybe_name else None
         if len(words) == 1 and words[0] in AMBIGUOUS_DATE_WORDS:
             after = text[span.end : span.end + 4].lstrip(" :")
-            if words[0] == "sat" and (after[:1].isdigit() or _words_before(text, span.start, 1) == ["o2"]):
+            prev1 = _words_before(text, span.start, 1)
+            if words[0] == "sat" and (re.match(r"(?:[<>=~:]|[0-9]|s\b|[\x27’]s|of\b|in\b|is\b|at\b)", after)
+                                      or text[span.end : span.end + 2] in ("'s", "’s")
+                                      or prev1 in (["o2"], ["02"], ["to"], ["%"])
+                                      or (prev1 and prev1[0][:1].isdigit())):
                 return "shape"  # 'SAT 96', 'O2 SAT' are oxygen saturations
-            around = text[max(0, span.start - 6) : span.end + 6]
+            around = text[max(0, span.start - 3) : span.start] + text[span.end : span.end + 3]
             title = surface[:1].isupper() and surface[1:].islower()
             cue = _words_before(text, span.start, 1)[:1] in (["in"], ["since"], ["until"], ["on"], ["by"],
                                                              ["of"], ["last"], ["next"], ["early"], ["late"])
-            if not (title or cue or any(c.isdigit() for c in around)):
+            adjacent = re.search(r"[0-9][ ,./-]{0,2}$", around[:3]) or re.match(r"[ .,]{0,2}[0-9]", around[3:])
+            if not (title or cue or adjacent):
                 return "shape"  # 'SPUTUM PROD DEC', 'dec po2': decreased, not December
     return None
 
@@ -182,6 +208,23 @@ def measure_context(text: str, pos: int) -> bool:
     return False
 
 
+def _slash_word_before(text: str, pos: int) -> bool:
+    """True when a slash-valued word (BP, PSV, CPAP, ...) precedes ``pos`` past filler and at most one number."""
+    numbers = 0
+    for w in _words_before(text, pos, 6):
+        if w in SLASH_WORDS:
+            return True
+        if w in _SLASH_FILLER or w in (",", "%"):
+            continue
+        if w[:1].isdigit():
+            numbers += 1
+            if numbers > 1:
+                return False
+            continue
+        return False
+    return False
+
+
 def _is_valid_md(a: str, b: str) -> bool:
     return a.isdigit() and b.isdigit() and 1 <= int(a) <= 12 and 1 <= int(b) <= 31 and len(b) <= 2
 
@@ -199,6 +242,9 @@ def clinical_number_veto(text: str, span: Span) -> str | None:
     surface = text[span.start : span.end]
     if any(w in DATE_WORDS for w in _words(surface)):
         return None
+    chain = _SLASH_CHAIN.search(surface)
+    if chain and not _FULL_DATE.search(chain.group()):
+        return "clinical_number"  # '7.36/ 29/ 103/ -7/ 17': a blood gas written with spaces
     runs = [(span.start + m.start(), span.start + m.end()) for m in _NUM_IN_SPAN.finditer(surface)]
     if not runs:
         return None
@@ -214,15 +260,23 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
     if a >= b:
         return False
     run = text[a:b]
-    if _FULL_DATE.fullmatch(run) and span.label == "DATE":
-        return False  # 7/22/2011: a full date is a date whatever precedes it
-    if _PHONE.search(run):
-        return False  # 410-555-9876, 202-6694: phone shapes are never measurements
+    if (_FULL_DATE.fullmatch(run) or _LOOSE_DATE.fullmatch(run)) and span.label == "DATE":
+        return text[b : b + 1] == "%"  # 7/22/2011 is a date whatever precedes it; '10/5/50%' is a setting
+    time_range = re.fullmatch(r"([0-9]{4})-([0-9]{4})", run)
+    if time_range and all(_HHMM.fullmatch(g) for g in time_range.groups()):
+        return True  # 1700-0700, 0330-0630: a span of clock times
+    if _PHONE.search(run) and not measure_context(text, a):
+        return False  # 410-555-9876, 202-6694: phone shapes are measurements only after 'VT', 'TV', ...
     after = text[b : b + 12].lower()
     before = _words_before(text, a, 1)
+    if text[a - 1 : a] == "+" or re.match(r"x[0-9]", after) or text[a - 1 : a] == "x" and text[a - 2 : a - 1].isdigit():
+        return True  # '+4701' (fluid balance), '700x10' (vent settings, doses)
+    digits = sum(c.isdigit() for c in run)
+    if span.label in ("ID", "CONTACT") and digits <= 2:
+        return True  # '#18 & 20': gauges, counts; no ID or phone has two digits
     context = measure_context(text, a)
     parts = re.split(r"[/]", run)
-    decimal = re.search(r"[0-9]\.[0-9]", run) is not None
+    decimal = re.search(r"[0-9]\.[0-9]", run) is not None or (text[a - 1 : a] == "." and not text[a - 2 : a - 1].isalnum())
     # decades and plurals of measurements: 90's, 100-120s, 60-80's
     if re.match(r"[\x27’]?s(?![a-z])", after):
         num = re.sub(r"[^0-9]", "", run.split("-")[-1].split("/")[-1])
@@ -230,6 +284,8 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
         if context or not decade or (before and before[0] in FILLER_WORDS and before[0] in ("high", "low", "mid",
                                                                                           "upper", "lower")):
             return True
+        if span.label == "AGE" and before[:1] not in (["her"], ["his"], ["their"], ["early"], ["late"]):
+            return True  # an age in decades needs 'in her 90s'; 'HIGH 90'S' is a saturation
         if span.label != "AGE" and len(num) == 2 and (
             text[a - 1 : a] not in ("'", "’") and before[:1] != ["the"]
         ):
@@ -242,11 +298,15 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
         month_year = left.isdigit() and 1 <= int(left) <= 12 and re.fullmatch(r"[0-9]{2}|(19|20)[0-9]{2}", right)
         if decimal or not (_is_valid_md(left, right) or month_year):
             return True  # 120/60, 45/20, 40/5.0: not a month and day
-        prev = [w for w in _words_before(text, a, 3) if w not in (":", "=", "-", "of", "on")]
-        if prev and prev[0] in SLASH_WORDS:
-            return True  # PSV 10/5, BP 9/5?: a slash value right after its word
-        if re.match(r"\s?(?:peep|cm|mmhg|ps\b|psv|%)", after):
+        if _slash_word_before(text, a):
+            return True  # PSV 10/5, 'wean down to 10/5': a slash value after its word
+        if re.match(r"\s?(?:peep|cm|mmhg|ps\b|psv|ips|cpap|simv|imv|%|[0-9]{2}%)", after) or after[:1] == "/":
             return True
+        if _FRACTION.fullmatch(run):
+            nxt = _words(after[:10])[:1]
+            if text[a - 2 : a - 1].isdigit() or (nxt and nxt[0].isalpha() and nxt[0] not in DATE_WORDS
+                                                  and nxt[0] not in TIME_WORDS):
+                return True  # '1/2 NS', '1 1/2 hrs', 'crackles 1/4 up': fractions
     if decimal and "/" not in run and not re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2,4}", run):
         return True  # 37.5, 7.40, 5.0-6.4: values
     m_unit = _UNIT.match(after.lstrip(" ")) if "/" not in run else None
@@ -263,10 +323,22 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
             return True
     if "-" in run and "/" not in run and not _FULL_DATE.fullmatch(run):
         lo, _, hi = run.partition("-")
-        if context or not _is_valid_md(lo, hi):
-            return True  # HR 80-90, rr 15-22
+        small = lo.isdigit() and hi.isdigit() and int(lo) < int(hi) <= 12
+        if context or not _is_valid_md(lo, hi) or small:
+            return True  # HR 80-90, rr 15-22, '3-4 assist': ranges
     if context and re.fullmatch(r"[0-9]+", run):
         return True  # Hct 28, K 5.9
+    if span.label == "DATE" and (
+        re.fullmatch(r"[0-9]{3}|[0-9]{5,}", run)
+        or re.fullmatch(r"[0-9]{4}", run) and not re.fullmatch(r"(?:19|20)[0-9]{2}|(?:[01][0-9]|2[0-3])[0-5][0-9]", run)
+        or re.fullmatch(r"[0-9]{4}", run) and _HHMM.fullmatch(run) and not re.fullmatch(r"19[0-9]{2}|20[0-2][0-9]", run)
+        and before[:1] != ["note"]
+    ):
+        return True  # '118', '4701', 'labs drawn 1830': values and times, not dates
+    if span.label in ("CONTACT", "ID", "AGE") and _HHMM.fullmatch(run) and (
+        run.startswith("0") or re.match(r",\s?[0-9]{4}", after) or text[a - 2 : a].strip() in ("@", ",")
+    ):
+        return True  # 'AT 0732, 0740, 0747': clock times
     if span.label == "DATE" and re.fullmatch(r"[0-9]{1,2}", run) and whole and (a, b) == (span.start, span.end):
         near = _words(text[max(0, a - 12) : a]) + _words(text[b : b + 12])
         ordinal = re.match(r"(?:st|nd|rd|th)\b", text[b : b + 3].lower())
@@ -286,7 +358,7 @@ class ClinicalVeto:
 
     name = "clinical.v1"
 
-    def __init__(self, vocab: frozenset[str], model_below: float = 0.95) -> None:
+    def __init__(self, vocab: frozenset[str], model_below: float = 0.99) -> None:
         self.vocab = vocab
         self.model_below = model_below
 
@@ -299,10 +371,19 @@ class ClinicalVeto:
             return None
         if family == "model" and span.score >= self.model_below:
             return None
-        words = _words(text[span.start : span.end])
+        surface = text[span.start : span.end]
+        words = _words(surface)
         alpha = [w for w in words if not w.isdigit() and w != "s"]
-        if alpha and all(w in self.vocab for w in alpha):
-            return "clinical_word"
+        if alpha and all(w in self.vocab or w.rstrip("0123456789") in self.vocab for w in alpha):
+            return "clinical_word"  # 'carevue', 'MICU', 'peep5'
+        letters = [w for w in words if not w.isdigit()]
+        if span.label == "NAME" and len(letters) == 1 and len(letters[0]) == 1:
+            # a lone letter: 'A/P', 'I/O', 'K and Mg' are charting, a real initial is followed by '.';
+            # one letter is never trusted evidence to propagate
+            nxt = text[span.end : span.end + 1]
+            prv = text[span.start - 1 : span.start] if span.start else ""
+            if family == "propagate" or nxt == "/" or prv == "/" or (nxt != "." and not surface.endswith(".")):
+                return "clinical_word"
         return None
 
     def reason(self, text: str, span: Span) -> str | None:
