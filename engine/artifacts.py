@@ -74,6 +74,19 @@ class Artifacts:
         return str(self.manifest.get("precision", "fp32"))
 
     @property
+    def batch_invariant(self) -> bool:
+        """False for an int8 graph that quantises activations dynamically (one scale per model call).
+
+        Such a graph's output for a window depends on the other windows in its call, so the engine
+        runs it one window per call. Graphs with frozen activation scales (``export.freeze_scales``),
+        fp32 and fp16 graphs can share calls.
+        """
+        if self.precision != "int8":
+            return True
+        quant = self.manifest.get("quantization") or {}
+        return isinstance(quant, dict) and bool(quant.get("activation_scales"))
+
+    @property
     def model_sha256(self) -> str:
         """Hash of the served graph (benchmarks report it)."""
         return str(self.manifest["files"][MODEL]["sha256"])

@@ -21,6 +21,8 @@ import argparse
 import importlib
 import json
 import os
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -57,7 +59,9 @@ class Progress:
 
 
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("input", help="a .txt file, a directory of .txt files, a .jsonl file, or - for stdin")
+    p.add_argument(
+        "input", help="a text file, a directory of .txt files, a .jsonl file, or - for stdin (see README)"
+    )
     p.add_argument(
         "-o", "--output", help="output file (or directory, for redact on a directory); default stdout"
     )
@@ -85,6 +89,9 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
         "--skip-bad",
         action="store_true",
         help="report malformed JSONL lines in a summary and keep their place with an error field",
+    )
+    p.add_argument(
+        "--recursive", action="store_true", help="directory input: also read .txt notes in subdirectories"
     )
     p.add_argument("--force", action="store_true", help="overwrite an existing output")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -123,6 +130,12 @@ class AtomicOutput:
                 raise InputError(
                     "E620", f"output {self.path} is also the input", fix="Choose another -o path."
                 )
+            if self.path.is_dir():
+                raise InputError(
+                    "E622",
+                    f"output {self.path} is a directory",
+                    fix="Give a file path to -o (a directory output is for redact on a directory input).",
+                )
             if self.path.exists() and not force:
                 raise InputError("E621", f"output {self.path} exists", fix="Pass --force to overwrite it.")
         self._tmp: IO[str] | None = None
@@ -151,7 +164,12 @@ def _results(args: argparse.Namespace, redact: bool) -> tuple[int, Iterator[tupl
     from engine.io import read_inputs
     from engine.pipeline import Deidentifier
 
-    n, items = read_inputs(args.input, args.encoding, args.skip_bad, args.input_format)
+    if args.workers < 1:
+        raise InputError("E623", f"--workers must be 1 or more, got {args.workers}", fix="Use --workers 1.")
+    inputs = read_inputs(args.input, args.encoding, args.skip_bad, args.input_format, args.recursive)
+    n, items = inputs.n, inputs.items
+    for name in inputs.skipped:
+        sys.stderr.write(f"deid: skipped {Path(args.input) / name}: not a .txt note\n")
     config = build_config(args)
     if args.workers > 1:
         from engine.parallel import ParallelDeidentifier
@@ -183,62 +201,139 @@ def _results(args: argparse.Namespace, redact: bool) -> tuple[int, Iterator[tupl
             if hasattr(deid, "close"):
                 deid.close()
 
-    return n, stream()
+    return inputs.kind, stream()
 
 
-def _record(item, result, redact: bool) -> dict:  # noqa: ANN001
+def _record(item, result, args: argparse.Namespace, redact: bool) -> dict:  # noqa: ANN001
+    """One output record. A redact record holds no original text unless ``--include-phi``."""
     if result is None:
         return {"id": None, "source": item.source, "spans": [], "error": item.error}
-    return result.to_dict() if redact else {k: v for k, v in result.to_dict().items() if k != "text"}
+    if redact:
+        return result.to_redacted_dict(args.include_phi, args.original_offsets)
+    return {k: v for k, v in result.to_dict().items() if k != "text"}
+
+
+class Tally:
+    """Counts malformed records and fail-closed documents for the exit code and the summary."""
+
+    def __init__(self) -> None:
+        self.bad = 0
+        self.failed = 0
+
+    def add(self, result: object) -> None:
+        """Count one (item, result) outcome."""
+        if result is None:
+            self.bad += 1
+        elif getattr(result, "error", None):
+            self.failed += 1
+
+    def exit_code(self) -> int:
+        """1 if a document was redacted entirely after an error, else 4 for malformed input, else 0."""
+        if self.failed:
+            sys.stderr.write(
+                f"deid: {self.failed} document(s) failed and were redacted entirely (on_error=redact_all); "
+                "their records carry an 'error'\n"
+            )
+        if self.bad:
+            sys.stderr.write(
+                f"deid: {self.bad} malformed input record(s) skipped; their output records carry an 'error'\n"
+            )
+        return 1 if self.failed else 4 if self.bad else 0
+
+
+def _fatal_record(e: DeidError) -> str:
+    """The last line written to stdout when a run fails midway: earlier records are complete."""
+    return json.dumps({"id": None, "fatal": True, "error": f"[{e.code}] the run failed; output is incomplete"})
+
+
+def _write_stream(out: IO[str], lines: Iterator[str]) -> None:
+    """Write ``lines``; on stdout a failure midway ends the output with a fatal error record."""
+    try:
+        for line in lines:
+            out.write(line)
+    except DeidError as e:
+        if out is sys.stdout:
+            out.write(_fatal_record(e) + "\n")
+        raise
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    """``deid detect``: one JSONL record of spans per input document, in input order."""
-    bad = 0
+    """``deid detect``: one JSONL record of spans per input document, in input order.
+
+    These records carry each mention's original text (``spans[].text``): they are for review,
+    not for hand-off (``deid redact`` output is).
+    """
+    tally = Tally()
     _, stream = _results(args, redact=False)
-    with AtomicOutput(args.output, args.force, [args.input]) as out:
+
+    def lines() -> Iterator[str]:
         for item, result in stream:
-            bad += result is None
-            out.write(json.dumps(_record(item, result, False), ensure_ascii=False) + "\n")
-    return _summary(bad)
+            tally.add(result)
+            yield json.dumps(_record(item, result, args, False), ensure_ascii=False) + "\n"
+
+    with AtomicOutput(args.output, args.force, [args.input]) as out:
+        _write_stream(out, lines())
+    return tally.exit_code()
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
-    """``deid redact``: redacted text (text input), files (directory input) or JSONL (JSONL input)."""
+    """``deid redact``: redacted text (text input), files (directory input) or JSONL (JSONL input).
+
+    Nothing of the original text is written: JSONL spans point into the redacted text, and the
+    mentions themselves only appear with ``--include-phi``.
+    """
     src = Path(args.input) if args.input != "-" else None
-    jsonl = args.input_format == "jsonl" or (src is not None and src.suffix in (".jsonl", ".ndjson"))
-    bad = 0
-    n, stream = _results(args, redact=True)
+    tally = Tally()
     if src is not None and src.is_dir() and args.output:
         outdir = Path(args.output)
         if outdir.resolve() == src.resolve():
             raise InputError("E620", "output directory is the input directory", fix="Choose another -o.")
-        outdir.mkdir(parents=True, exist_ok=True)
-        pending = list(stream)  # everything succeeds before any file is written
-        for _, result in pending:
-            target = outdir / f"{result.id}.txt"
-            if target.exists() and not args.force:
-                raise InputError("E621", f"{target} exists", fix="Pass --force to overwrite.")
-        for _, result in pending:
-            (outdir / f"{result.id}.txt").write_text(result.redacted, encoding="utf-8")
-        return 0
-    with AtomicOutput(args.output, args.force, [args.input]) as out:
+        if outdir.exists() and not outdir.is_dir():
+            raise InputError("E624", f"output {outdir} is a file", fix="Give -o a directory for directory input.")
+        kind, stream = _results(args, redact=True)
+        pending = []  # everything succeeds before any file is written
+        for _, result in stream:
+            tally.add(result)
+            pending.append(result)
+        _write_directory(outdir, [(f"{r.id}.txt", r.redacted) for r in pending], args.force)
+        return tally.exit_code()
+    kind, stream = _results(args, redact=True)
+
+    def lines() -> Iterator[str]:
         for item, result in stream:
-            if jsonl or (args.input == "-" and n and item.source.startswith("<stdin>:")):
-                bad += result is None
-                out.write(json.dumps(_record(item, result, True), ensure_ascii=False) + "\n")
-            elif n > 1:
-                out.write(f"===== {result.id} =====\n{result.redacted}\n\n")
+            tally.add(result)
+            if kind == "jsonl":
+                yield json.dumps(_record(item, result, args, True), ensure_ascii=False) + "\n"
+            elif kind == "dir":
+                yield f"===== {result.id} =====\n{result.redacted}\n\n"
             else:
-                out.write(result.redacted)
-    return _summary(bad)
+                yield result.redacted
+
+    with AtomicOutput(args.output, args.force, [args.input]) as out:
+        _write_stream(out, lines())
+    return tally.exit_code()
 
 
-def _summary(bad: int) -> int:
-    if bad:
-        sys.stderr.write(f"{bad} malformed input record(s) skipped; their output records carry an 'error'\n")
-        return 4
-    return 0
+def _write_directory(outdir: Path, files: list[tuple[str, str]], force: bool) -> None:
+    """Write every file into a hidden staging folder beside ``outdir``, then move them into place.
+
+    Nothing is left half-written: a failure (or SIGTERM) removes the staging folder.
+    """
+    for name, _ in files:
+        if (outdir / name).exists() and not force:
+            raise InputError("E621", f"{outdir / name} exists", fix="Pass --force to overwrite.")
+    outdir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
+    try:
+        for name, text in files:
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        for name, _ in files:
+            (outdir / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, outdir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -252,6 +347,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_args(p)
     p.add_argument("--style", choices=["tag", "mask"], help="[NAME] tags (default) or *** masks")
     p.add_argument("--with-subtype", action="store_true", help="tags like [NAME:DOCTOR]")
+    p.add_argument(
+        "--include-phi",
+        action="store_true",
+        help="JSONL output: add each mention's ORIGINAL text (spans[].phi); the output then holds PHI",
+    )
+    p.add_argument(
+        "--original-offsets",
+        action="store_true",
+        help="JSONL output: add orig_start/orig_end (offsets into the original text) to each span",
+    )
     p.set_defaults(func=cmd_redact)
     for name in PLUGINS:
         try:
@@ -266,8 +371,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``deid`` console script; returns the exit code."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args = build_parser().parse_args(argv)
+    previous = _on_sigterm()
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # `deid redact ... | head`: the reader left; exit quietly
+        _silence_stdout()
+        return 0
     except (InputError, ConfigError) as e:
         sys.stderr.write(f"deid: error: {e}\n")
         return 2
@@ -277,6 +386,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DeidError as e:
         sys.stderr.write(f"deid: error: {e}\n")
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm() -> object:
+    """Turn SIGTERM into ``SystemExit(143)`` so that output cleanup (temporary files) runs."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        return signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (e.g. called from a test runner's worker thread)
+        return None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

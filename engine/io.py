@@ -1,7 +1,20 @@
-"""Reading CLI inputs: a .txt file, a directory of .txt files, JSONL, or stdin.
+"""Reading CLI inputs: a text file, a directory of ``.txt`` files, JSONL, or stdin.
+
+* A file whose suffix is ``.jsonl`` or ``.ndjson`` (any case) is JSONL, one ``{"id", "text"[,
+  "group"]}`` object per line; lines end at ``\n`` only (``\r\n`` too), never at the other
+  characters ``str.splitlines`` breaks on (U+2028, U+0085, form feed), which valid JSON strings may
+  contain. A UTF-8 byte order mark at the start is ignored.
+* Any other file is one text note (a leading byte order mark is dropped).
+* A directory holds notes: every ``*.txt`` file (any case, e.g. ``A.TXT``), ids are the file names
+  without the suffix (with ``recursive``, the relative path: ``ward3/n17``). Every other entry is
+  skipped *and reported* (:attr:`InputSet.skipped`): other files, and subdirectories unless
+  ``recursive``.
+* ``-`` is stdin: JSONL when it starts with ``{``, else one text note.
 
 Bad input fails with the file and line (or byte offset), before any output is written; with
-``skip_bad`` a malformed JSONL line keeps its place as an error record.
+``skip_bad`` a malformed JSONL line (bad JSON, too deeply nested, not an object, no string ``text``,
+a lone surrogate such as ``"\ud800"`` that no UTF-8 output can hold) keeps its place as an error
+record.
 
 Example:
     >>> items = list(read_inputs("notes.jsonl"))                     # doctest: +SKIP
@@ -11,10 +24,11 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +43,34 @@ class InputItem:
     doc: Document | None
     error: str | None = None
     source: str = ""
+
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+BOM = "\ufeff"
+
+
+def check_encoding(encoding: str) -> str:
+    """The codec's canonical name; an unknown encoding raises :class:`InputError` (exit 2).
+
+    Example: ``check_encoding("LATIN-1")`` -> ``'iso8859-1'``.
+    """
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError as e:
+        raise InputError(
+            "E615", f"unknown text encoding {encoding!r}", fix="Pass e.g. --encoding utf-8 or latin-1."
+        ) from e
+
+
+def split_lines(text: str) -> list[str]:
+    """Split JSONL text at ``\n`` only (``str.splitlines`` also splits at U+2028 and U+0085).
+
+    Example: ``split_lines('{"t": "a\u2028b"}\n{}')`` -> ``['{"t": "a\u2028b"}', '{}']``.
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def decode_bytes(data: bytes, name: str, encoding: str = "utf-8") -> str:
@@ -63,6 +105,14 @@ def as_document(
                 f"{place}: a record needs a string 'text' field",
                 fix='Write {"id": "...", "text": "..."} per record.',
             )
+        for key in ("text", "id", "group"):
+            value = item.get(key)
+            if isinstance(value, str) and not _utf8_safe(value):
+                raise InputError(
+                    "E617",
+                    f"{place}: field {key!r} holds a lone surrogate (e.g. \\ud800), which is not text",
+                    fix="Fix the record's escapes, or pass --skip-bad to report it and keep going.",
+                )
         group = item.get("group")
         return Document(
             id=str(item.get("id", index)), text=item["text"], group=None if group is None else str(group)
@@ -70,7 +120,17 @@ def as_document(
     raise InputError("E602", f"{place}: cannot read a document from {type(item).__name__}")
 
 
+def _utf8_safe(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _parse_jsonl_line(line: str, lineno: int, name: str) -> Document:
+    if lineno == 1:
+        line = line.removeprefix(BOM)
     try:
         rec = json.loads(line)
     except json.JSONDecodeError as e:
@@ -78,6 +138,12 @@ def _parse_jsonl_line(line: str, lineno: int, name: str) -> Document:
             "E611",
             f"{name}:{lineno}: malformed JSON ({e.msg} at column {e.colno})",
             fix="Fix the line, or pass --skip-bad to report it and keep going.",
+        ) from e
+    except RecursionError as e:
+        raise InputError(
+            "E616",
+            f"{name}:{lineno}: JSON nested too deeply to read",
+            fix='Write one flat {"id": "...", "text": "..."} object per line.',
         ) from e
     if not isinstance(rec, dict):
         raise InputError(
@@ -91,7 +157,7 @@ def _parse_jsonl_line(line: str, lineno: int, name: str) -> Document:
 def _file_lines(p: Path, encoding: str) -> Iterator[str]:
     """Decoded lines of a file, streamed; a bad byte names the file, line and offset."""
     offset = 0
-    with open(p, "rb") as f:
+    with open(p, "rb") as f:  # binary lines end at b"\n" only, whatever the text holds
         for lineno, raw in enumerate(f, 1):
             try:
                 yield raw.decode(encoding)
@@ -126,45 +192,106 @@ def validate_jsonl(lines: Iterable[str], name: str) -> int:
     return sum(1 for _ in iter_jsonl(lines, name))
 
 
+@dataclass(frozen=True)
+class InputSet:
+    """What an input path holds: the record count, the record stream, and what was skipped.
+
+    ``skipped`` lists the entries of a directory that are not notes (reported, never silent).
+    ``kind`` is ``"jsonl"``, ``"text"`` (one note) or ``"dir"``.
+    """
+
+    n: int
+    items: Iterator[InputItem]
+    kind: str
+    skipped: tuple[str, ...] = field(default=())
+
+    def __iter__(self) -> Iterator[object]:  # ``n, items = read_inputs(...)`` keeps working
+        return iter((self.n, self.items))
+
+
+def is_jsonl_path(p: Path) -> bool:
+    """True for ``.jsonl`` / ``.ndjson`` files, in any case (``NOTES.JSONL``)."""
+    return p.suffix.lower() in JSONL_SUFFIXES
+
+
+def list_notes(root: Path, recursive: bool = False) -> tuple[list[tuple[str, Path]], list[str]]:
+    """The ``(id, path)`` of each ``*.txt`` note under ``root`` (sorted), and the skipped entries.
+
+    Example: a folder with ``a.txt``, ``B.TXT``, ``c.md`` and ``sub/d.txt`` gives
+    ``[("B", ...), ("a", ...)]`` and ``["c.md", "sub/ (a directory; pass --recursive)"]``, or with
+    ``recursive`` also ``("sub/d", ...)``.
+    """
+    notes: list[tuple[str, Path]] = []
+    skipped: list[str] = []
+
+    def walk(d: Path) -> None:
+        for f in sorted(d.iterdir()):
+            rel = f.relative_to(root).as_posix()
+            if f.is_dir():
+                if recursive:
+                    walk(f)
+                else:
+                    skipped.append(f"{rel}/ (a directory; pass --recursive)")
+            elif f.is_file() and f.suffix.lower() == ".txt":
+                notes.append((rel[: -len(f.suffix)], f))
+            else:
+                skipped.append(rel)
+
+    walk(root)
+    return notes, skipped
+
+
+def _text_note(data: bytes, name: str, encoding: str) -> str:
+    return decode_bytes(data, name, encoding).removeprefix(BOM)
+
+
 def read_inputs(
     path: str,
     encoding: str = "utf-8",
     skip_bad: bool = False,
     input_format: str = "auto",
-) -> tuple[int, Iterator[InputItem]]:
-    """The number of records of ``path`` (``-`` = stdin) and a stream of them.
+    recursive: bool = False,
+) -> InputSet:
+    """The records of ``path`` (``-`` = stdin), their number, and what was skipped.
 
     Every record is validated before the stream is returned (unless ``skip_bad``), so a bad record
     stops the run before any output exists. JSONL files are streamed (read twice, held once per line).
     """
+    check_encoding(encoding)
     if path == "-":
-        text = decode_bytes(sys.stdin.buffer.read(), "<stdin>", encoding)
+        text = decode_bytes(sys.stdin.buffer.read(), "<stdin>", encoding).removeprefix(BOM)
         fmt = input_format
         if fmt == "auto":
             fmt = "jsonl" if text.lstrip().startswith("{") else "text"
         if fmt == "jsonl":
-            lines = text.splitlines()
+            lines = split_lines(text)
             n = validate_jsonl(lines, "<stdin>") if not skip_bad else sum(1 for x in lines if x.strip())
-            return n, iter_jsonl(lines, "<stdin>", skip_bad)
-        return 1, iter([InputItem(Document(id="stdin", text=text), source="<stdin>")])
+            return InputSet(n, iter_jsonl(lines, "<stdin>", skip_bad), "jsonl")
+        doc = Document(id="stdin", text=text)
+        return InputSet(1, iter([InputItem(doc, source="<stdin>")]), "text")
     p = Path(path)
     if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.suffix == ".txt" and f.is_file())
-        if not files:
-            raise InputError("E613", f"{p} contains no .txt files")
-        for f in files:  # decode everything first: a bad byte stops the run before any output
-            decode_bytes(f.read_bytes(), str(f), encoding)
-        return len(files), (
-            InputItem(Document(id=f.stem, text=decode_bytes(f.read_bytes(), str(f), encoding)), source=str(f))
-            for f in files
+        notes, skipped = list_notes(p, recursive)
+        if not notes:
+            raise InputError(
+                "E613",
+                f"{p} contains no .txt files" + (f" (skipped: {', '.join(skipped[:5])})" if skipped else ""),
+                fix="Point at a folder of .txt notes, pass --recursive for subfolders, or give a .jsonl file.",
+            )
+        for _, f in notes:  # decode everything first: a bad byte stops the run before any output
+            _text_note(f.read_bytes(), str(f), encoding)
+        items = (
+            InputItem(Document(id=i, text=_text_note(f.read_bytes(), str(f), encoding)), source=str(f))
+            for i, f in notes
         )
+        return InputSet(len(notes), items, "dir", tuple(skipped))
     if not p.is_file():
         raise InputError("E614", f"input not found: {p}")
-    if input_format == "jsonl" or (input_format == "auto" and p.suffix in (".jsonl", ".ndjson")):
+    if input_format == "jsonl" or (input_format == "auto" and is_jsonl_path(p)):
         if skip_bad:
             n = sum(1 for x in _file_lines(p, encoding) if x.strip())
         else:
             n = validate_jsonl(_file_lines(p, encoding), str(p))
-        return n, iter_jsonl(_file_lines(p, encoding), str(p), skip_bad)
-    text = decode_bytes(p.read_bytes(), str(p), encoding)
-    return 1, iter([InputItem(Document(id=p.stem, text=text), source=str(p))])
+        return InputSet(n, iter_jsonl(_file_lines(p, encoding), str(p), skip_bad), "jsonl")
+    text = _text_note(p.read_bytes(), str(p), encoding)
+    return InputSet(1, iter([InputItem(Document(id=p.stem, text=text), source=str(p))]), "text")

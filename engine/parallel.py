@@ -30,19 +30,30 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from engine.config import EngineConfig
-from engine.errors import ConfigError, DetectionError
+from engine.artifacts import load_artifacts
+from engine.errors import ArtifactError, ConfigError, DeidError, DetectionError, DeviceError
 from engine.pipeline import Deidentifier, fail_closed, iter_chunks
 from engine.types import Document, Result
 
 _WORKER: Deidentifier | None = None
+_WORKER_ERROR: DeidError | None = None
+
+#: Errors of the set-up (artifact, device, config), not of a document: they are raised as they are,
+#: whatever ``on_error`` says, exactly as a single-process engine raises them at construction.
+SETUP_ERRORS = (ArtifactError, DeviceError, ConfigError)
 
 
 def _init_worker(config: EngineConfig) -> None:
-    global _WORKER
-    _WORKER = Deidentifier(config)
+    global _WORKER, _WORKER_ERROR
+    try:
+        _WORKER = Deidentifier(config)
+    except DeidError as e:  # kept for the first task: an initializer that raises breaks the pool
+        _WORKER_ERROR = e
 
 
 def _work(chunk: list[Document], redact: bool) -> list[Result]:
+    if _WORKER_ERROR is not None:
+        raise _WORKER_ERROR
     if _WORKER is None:  # pragma: no cover - the initializer always ran
         raise DetectionError("E505", "engine worker was not initialised")
     return _WORKER.process_chunk(chunk, redact)
@@ -75,6 +86,9 @@ class ParallelDeidentifier:
         if config.runtime.threads == 0:
             per = max(1, (os.cpu_count() or 1) // workers)
             config = config.replace(runtime=config.runtime.model_copy(update={"threads": per}))
+        # The artifact is checked here, before any process starts: a missing or corrupt model is an
+        # ArtifactError (exit 3) as in one process, never a pool of dead workers.
+        load_artifacts(config.model_dir)
         self.config = config
         self.workers = workers
         self.max_in_flight = max_in_flight or 2 * workers
@@ -103,15 +117,26 @@ class ParallelDeidentifier:
             chunk_docs = default_chunk_docs(self.config.runtime.device)
         pending: deque[tuple[list[Document], Future[list[Result]]]] = deque()
         for chunk in iter_chunks(docs, chunk_docs, chunk_chars):
-            pending.append((chunk, self._pool.submit(_work, chunk, redact)))
+            pending.append((chunk, self._submit(chunk, redact)))
             if len(pending) >= self.max_in_flight:
                 yield from self._collect(*pending.popleft(), redact)
         while pending:
             yield from self._collect(*pending.popleft(), redact)
 
+    def _submit(self, chunk: list[Document], redact: bool) -> Future[list[Result]]:
+        """Submit a chunk; a pool that is already broken gives a failed future, not an exception."""
+        try:
+            return self._pool.submit(_work, chunk, redact)
+        except Exception as e:  # noqa: BLE001 - BrokenProcessPool, or a pool shut down
+            failed: Future[list[Result]] = Future()
+            failed.set_exception(e)
+            return failed
+
     def _collect(self, chunk: list[Document], fut: Future[list[Result]], redact: bool) -> list[Result]:
         try:
             results = fut.result()
+        except SETUP_ERRORS:
+            raise
         except Exception as e:  # noqa: BLE001 - a worker error or a dead worker (BrokenProcessPool)
             return fail_closed(
                 chunk,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from dataclasses import replace
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ from engine.io import as_document
 from engine.model.runner import ModelRunner
 from engine.model.session import make_session
 from engine.redact.apply import redact
+from engine.text.normalize import NormalizedView
 from engine.text.windows import make_windows
 from engine.types import Document, Result, Span
 
@@ -82,7 +84,8 @@ class Deidentifier:
                 self.tokenizer.cls_id,
                 self.tokenizer.sep_id,
                 self.tokenizer.pad_id,
-                rt.windows_per_call,
+                rt.windows_per_call if self.artifacts.batch_invariant else 1,
+                max_width=self.max_length,
             )
         self.hybrid = hybrid
         wants_hybrid = layers.templates or layers.lists or layers.extraction or layers.propagation
@@ -167,7 +170,12 @@ class Deidentifier:
     def process_chunk(self, docs: list[Document], do_redact: bool) -> list[Result]:
         """Results for one chunk (documents processed together share trusted terms), fail closed."""
         try:
-            spans = self._spans(docs)
+            views = [NormalizedView.of(d.text) for d in docs]
+            seen = [
+                d if v.index is None else Document(d.id, v.text, d.group, d.meta)
+                for d, v in zip(docs, views, strict=True)
+            ]
+            spans = [to_original(v, ss) for v, ss in zip(views, self._spans(seen), strict=True)]
             results = []
             for d, ss in zip(docs, spans, strict=True):
                 checked = _checked(d.text, ss)
@@ -251,7 +259,30 @@ def fail_closed(
         raise DetectionError(
             code, f"{what} on documents {[d.id for d in docs][:5]}: {type(error).__name__}: {error}", fix=fix
         ) from error
-    return [redact_all_result(d, f"{type(error).__name__}: {error}", do_redact, config) for d in docs]
+    # subtle: the recorded error names the failure, never the exception's message, which may quote
+    # the note (the result is handed on with the redacted text); on_error="raise" shows the message.
+    code = error.code if isinstance(error, DeidError) else code
+    note = f"[{code}] {what} ({type(error).__name__}); rerun with on_error='raise' to see the error"
+    return [redact_all_result(d, note, do_redact, config) for d in docs]
+
+
+def to_original(view: NormalizedView, spans: list[Span]) -> list[Span]:
+    """Spans found on a normalised view, moved to the original text's offsets.
+
+    Two spans that meet inside one original character (a ligature split across them) are merged,
+    keeping the first span's label and the higher score.
+    """
+    if view.index is None:
+        return spans
+    out: list[Span] = []
+    for s in sorted(spans, key=lambda s: (s.start, s.end)):
+        start, end = view.to_original(s.start, s.end)
+        if out and start < out[-1].end:
+            last = out.pop()
+            out.append(replace(last, end=max(end, last.end), score=max(s.score, last.score)))
+        else:
+            out.append(replace(s, start=start, end=end))
+    return out
 
 
 def _checked(text: str, spans: list[Span]) -> list[Span]:

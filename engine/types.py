@@ -157,8 +157,42 @@ class Result:
     error: str | None = None
     group: str | None = None
 
+    def to_redacted_dict(self, include_phi: bool = False, original_offsets: bool = False) -> dict[str, Any]:
+        """JSON-ready record of the *redacted* document: nothing of the original text by default.
+
+        ``text`` is the redacted text and each span's ``start``/``end`` point into it (at the
+        replacement). ``original_offsets`` adds ``orig_start``/``orig_end`` (offsets into the
+        original, which reveal the length of each mention); ``include_phi`` adds ``phi``, the
+        original surface string, for a reviewer who is allowed to see it. The patient ``group`` is
+        left out (it is often a record number). ``error`` names the failure
+        only (code and exception type), never its message, which could quote the input.
+
+        Example: ``Result("n1", "Seen by Xai Dunn", (span,), "Seen by [NAME]", reps).to_redacted_dict()``
+        -> ``{"id": "n1", "text": "Seen by [NAME]", "spans": [{"start": 8, "end": 14, ...}]}``.
+        """
+        if self.redacted is None:
+            raise ValueError("to_redacted_dict needs a redacted result (detect_many(..., redact=True))")
+        spans = []
+        for rep in self.replacements:
+            d = rep.span.to_dict()
+            d["start"], d["end"] = rep.out_start, rep.out_end
+            if original_offsets:
+                d["orig_start"], d["orig_end"] = rep.start, rep.end
+            if include_phi:
+                d["phi"] = self.text[rep.start : rep.end]
+            spans.append(d)
+        # subtle: no ``group``: a patient key is often an MRN, itself PHI
+        out: dict[str, Any] = {"id": self.id, "text": self.redacted, "spans": spans}
+        if self.error:
+            out["error"] = self.error
+        return out
+
     def to_dict(self, include_text: bool = False) -> dict[str, Any]:
-        """JSON-ready record in the CLI's output format."""
+        """JSON-ready record for review (``deid detect``): spans with their original surface text.
+
+        This record carries PHI (each span's ``text``); a redacted record for hand-off is
+        :meth:`to_redacted_dict`.
+        """
         d: dict[str, Any] = {"id": self.id, "spans": [s.to_dict(self.text) for s in self.spans]}
         if self.redacted is not None:
             d["text"] = self.redacted

@@ -24,7 +24,7 @@ from engine.artifacts import LABELS, MANIFEST, MODEL, TOKENIZER, load_artifacts,
 from engine.errors import ArtifactError, ConfigError, ParityError, missing_extra
 from engine.text.tokenize import TextTokenizer
 from export import manifest as mf
-from export import optimize, parity, quantize
+from export import freeze_scales, optimize, parity, quantize
 from export.config import ExportConfig
 from export.spanscore import DECODER
 
@@ -305,18 +305,25 @@ def _build(
     )
     served = tmp / MODEL
     quant: dict[str, Any] | None = None
+    if dev is not None:
+        docs = parity.read_dev(dev, cfg.dev_limit)
+    else:  # no gold: spans cannot be scored, but label agreement still is
+        docs = [{"id": str(i), "text": t, "spans": []} for i, t in enumerate(parity.PARITY_TEXTS)]
     if cfg.precision == "int8":
-        quant = quantize.quantize_graph(fp32, served, cfg.quantization)
+        dynamic = work / "model.int8-dynamic.onnx"
+        quant = quantize.quantize_graph(fp32, dynamic, cfg.quantization)
+        # Frozen activation scales: a window's result must not depend on the rest of its batch
+        # (export.freeze_scales); calibrated on the first 400 texts of the parity corpus.
+        quant["activation_scales"] = freeze_scales.freeze_with_texts(
+            dynamic, served, tok, [d["text"] for d in docs[:400]], window["max_length"],
+            window["stride"], Path(dev).name if dev is not None else "parity texts",
+        )
     elif cfg.precision == "fp16":
         optimize.optimize_graph(
             raw, served, mc.num_attention_heads, mc.hidden_size, cfg.optimization, fp16=True
         )
     else:
         shutil.copyfile(fp32, served)
-    if dev is not None:
-        docs = parity.read_dev(dev, cfg.dev_limit)
-    else:  # no gold: spans cannot be scored, but label agreement still is
-        docs = [{"id": str(i), "text": t, "spans": []} for i, t in enumerate(parity.PARITY_TEXTS)]
     task = parity.task_parity(
         ref,
         onnx_logits_fn(served),

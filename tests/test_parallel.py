@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -45,23 +48,36 @@ def test_parallel_matches_one_process_in_input_order(lexicon_dir: Path) -> None:
     assert any(r.spans for r in many) and all(r.error is None for r in many)
 
 
-def test_a_dead_worker_fails_closed(lexicon_dir: Path, tmp_path: Path) -> None:
+def test_a_corrupt_artifact_is_an_artifact_error_whatever_on_error(lexicon_dir: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     shutil.copytree(lexicon_dir, bad)
     with open(bad / "model.onnx", "ab") as f:
-        f.write(b"tampered")  # the worker's engine refuses the artifact at start: the pool breaks
+        f.write(b"tampered")
+    for on_error in ("raise", "redact_all"):
+        cfg = EngineConfig.from_overrides([f"model_dir={bad}", "runtime.threads=1", f"on_error={on_error}"])
+        with pytest.raises(ArtifactError, match="E216"):
+            ParallelDeidentifier(cfg, workers=2)
+
+
+def test_a_dead_worker_fails_closed(lexicon_dir: Path) -> None:
     docs = _docs()[:6]
-    cfg = EngineConfig.from_overrides([f"model_dir={bad}", "runtime.threads=1"])
-    with ParallelDeidentifier(cfg, workers=2) as par, pytest.raises(DetectionError, match="E506"):
-        list(par.detect_many(docs, redact=True, chunk_docs=2))
-    cfg = cfg.replace(on_error="redact_all")
-    with ParallelDeidentifier(cfg, workers=2) as par:
-        out = list(par.detect_many(docs, redact=True, chunk_docs=2))
-    assert [r.id for r in out] == [d.id for d in docs]
-    for d, r in zip(docs, out, strict=True):
-        assert r.error and r.redacted is not None
-        assert not any(c.isalpha() for c in r.redacted.replace("REDACTED", ""))
-        assert [(s.start, s.end) for s in r.spans] == [(0, len(d.text))]
+    for on_error in ("raise", "redact_all"):
+        cfg = EngineConfig.from_overrides([f"model_dir={lexicon_dir}", "runtime.threads=1", f"on_error={on_error}"])
+        with ParallelDeidentifier(cfg, workers=2) as par:
+            list(par.detect_many(docs[:2], redact=True, chunk_docs=2))  # workers are up
+            for proc in list(par._pool._processes.values()):  # noqa: SLF001 - kill them for the test
+                os.kill(proc.pid, signal.SIGKILL)
+            time.sleep(0.5)
+            if on_error == "raise":
+                with pytest.raises(DetectionError, match="E506"):
+                    list(par.detect_many(docs, redact=True, chunk_docs=2))
+                continue
+            out = list(par.detect_many(docs, redact=True, chunk_docs=2))
+        assert [r.id for r in out] == [d.id for d in docs]
+        for d, r in zip(docs, out, strict=True):
+            assert r.error and r.redacted is not None and "E506" in r.error
+            assert not any(c.isalpha() for c in r.redacted.replace("REDACTED", ""))
+            assert [(s.start, s.end) for s in r.spans] == [(0, len(d.text))]
 
 
 def test_engine_errors_survive_a_process_boundary() -> None:

@@ -1,7 +1,13 @@
-"""Running windows through the model in length-sorted batches.
+"""Running windows through the model in batches that cannot change a window's result.
 
-Windows from many documents are sorted by length so each batch pads little, then padded, run and
-returned in their original order as per-token probabilities.
+A window's logits must not depend on which other windows share its model call (otherwise a note's
+spans would change with the batch size, the chunking, the input order or the worker count). Two
+rules make a call batch-invariant: every window is padded to a width that depends on its own length
+only (its length plus the two special tokens, rounded up to :data:`PAD_MULTIPLE`), and only windows
+of the same width share a call. With a graph whose activation scales are fixed (float, fp16, or
+int8 with frozen scales, see ``export.freeze_scales``), each row is then computed exactly as it
+would be alone. A dynamically quantised int8 graph computes one activation scale over the whole
+call, so the engine runs such a graph one window per call (``batch_size=1``).
 
 Example:
     >>> runner = ModelRunner(session, cls_id=101, sep_id=102, pad_id=0, batch_size=4)   # doctest: +SKIP
@@ -18,6 +24,23 @@ import numpy as np
 
 from engine.config import DEFAULT_BATCH
 from engine.errors import DetectionError
+
+#: Window widths (content tokens + [CLS] + [SEP]) are rounded up to a multiple of this, so that
+#: windows of similar length can share a call while each window's width depends on itself only.
+PAD_MULTIPLE = 16
+
+
+def padded_width(n_content: int, multiple: int = PAD_MULTIPLE, max_width: int | None = None) -> int:
+    """The width a window of ``n_content`` tokens is padded to (never below ``n_content + 2``).
+
+    Example: ``padded_width(30)`` -> ``32``; ``padded_width(31)`` -> ``48``;
+    ``padded_width(253, max_width=256)`` -> ``256``.
+    """
+    need = n_content + 2
+    width = -(-need // multiple) * multiple
+    if max_width is not None:
+        width = min(width, max(max_width, need))
+    return width
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -39,21 +62,39 @@ class ModelRunner:
         sep_id: int,
         pad_id: int,
         batch_size: int = DEFAULT_BATCH["cpu"],
+        max_width: int | None = None,
+        pad_multiple: int = PAD_MULTIPLE,
     ) -> None:
         self.session = session
         self.cls_id, self.sep_id, self.pad_id = cls_id, sep_id, pad_id
         self.batch_size = batch_size
+        self.max_width = max_width
+        self.pad_multiple = pad_multiple
         self._inputs = {i.name for i in session.get_inputs()}  # type: ignore[attr-defined]
         self._output = session.get_outputs()[0].name  # type: ignore[attr-defined]
 
+    def width(self, n_content: int) -> int:
+        """The padded width of a window of ``n_content`` tokens (see :func:`padded_width`)."""
+        return padded_width(n_content, self.pad_multiple, self.max_width)
+
     def batches(self, lengths: Sequence[int]) -> list[np.ndarray]:
-        """Index batches of windows sorted by length (longest first)."""
-        order = np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable")
-        return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        """Index batches: windows of one padded width each, widest first, at most ``batch_size``."""
+        widths = np.asarray([self.width(n) for n in lengths], dtype=np.int64)
+        order = np.argsort(-widths, kind="stable")
+        out: list[np.ndarray] = []
+        start = 0
+        while start < len(order):
+            end = start
+            w = widths[order[start]]
+            while end < len(order) and end - start < self.batch_size and widths[order[end]] == w:
+                end += 1
+            out.append(order[start:end])
+            start = end
+        return out
 
     def run_batch(self, windows: Sequence[np.ndarray]) -> np.ndarray:
-        """Run one batch of content-id arrays; returns logits ``(batch, max_len + 2, labels)``."""
-        width = max(len(w) for w in windows) + 2
+        """Run one batch of content-id arrays of one padded width; logits ``(batch, width, labels)``."""
+        width = max(self.width(len(w)) for w in windows)
         ids = np.full((len(windows), width), self.pad_id, dtype=np.int64)
         mask = np.zeros((len(windows), width), dtype=np.int64)
         for r, w in enumerate(windows):
