@@ -129,6 +129,37 @@ def has_alnum(s: str) -> bool:
     return any(c.isalnum() for c in s)
 
 
+_ALPHA3 = re.compile(r"[A-Za-z]{3,}")
+#: Words just before a person's name: titles, relations, verbs of contact.
+NAME_CUES_BEFORE = frozenset(
+    """dr dr. drs doctor md mr mrs ms miss mister rn np pa rrt rt wife husband son sons daughter daughters
+    sister sisters brother brothers mother father mom dad friend friends niece nephew aunt uncle cousin hcp
+    proxy guardian girlfriend boyfriend fiance fiancee grandson granddaughter grandmother grandfather
+    stepson stepdaughter spouse partner per by with called call spoke speak paged page notified team attending
+    fellow resident intern pcp name named dtr neice and to from""".split()
+)
+#: Words just after a person's name: credentials, relations in parentheses, verbs of contact.
+NAME_CUES_AFTER = frozenset(
+    """rn md np pa rrt rt do pa-c crna lpn phd called aware notified paged phoned visited visiting
+    here present in at daughter son wife husband sister brother mother father niece nephew friend
+    and""".split()
+)
+
+
+def is_mixed_case(text: str) -> bool:
+    """True for a note written in ordinary mixed case: neither mostly capitals nor almost all lower case.
+
+    Example: ``is_mixed_case("Pt seen by Dr. Dunn, see careview for vitals")`` -> ``True``;
+    ``is_mixed_case("PT SEEN BY DR DUNN")`` and ``is_mixed_case("pt seen by dr dunn")`` -> ``False``.
+    """
+    words = _ALPHA3.findall(text)
+    if len(words) < 5:
+        return False
+    upper = sum(w.isupper() for w in words)
+    lower = sum(w.islower() for w in words)
+    return upper <= 0.6 * len(words) and lower <= 0.9 * len(words)
+
+
 def _words(s: str) -> list[str]:
     return [w.lower() for w in _TOKEN.findall(s)]
 
@@ -358,9 +389,38 @@ class ClinicalVeto:
 
     name = "clinical.v1"
 
-    def __init__(self, vocab: frozenset[str], model_below: float = 0.99) -> None:
+    def __init__(
+        self, vocab: frozenset[str], model_below: float = 0.99, lower_below: float = 0.9, cue_below: float = 0.8
+    ) -> None:
         self.vocab = vocab
+        self.cue_below = cue_below
         self.model_below = model_below
+        self.lower_below = lower_below
+
+    def cue_veto(self, text: str, span: Span) -> str | None:
+        """``"no_name_cue"`` for a model NAME span under ``cue_below`` with no name cue around it (no title,
+        relation, credential or verb of contact within three words) and not at the note's end (signature)."""
+        if span.label != "NAME" or span.source != "model" or span.score >= self.cue_below:
+            return None
+        before = _words_before(text, span.start, 3)
+        after = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z.-]*", text[span.end : span.end + 20])][:2]
+        if any(w in NAME_CUES_BEFORE for w in before) or any(w.rstrip(".") in NAME_CUES_AFTER for w in after):
+            return None
+        if not text[span.end :].strip(" \t\n.,;:-") or len(text.rstrip()) - span.end < 25:
+            return None  # a signature at the end of the note
+        return "no_name_cue"
+
+    def case_veto(self, text: str, span: Span, mixed: bool) -> str | None:
+        """``"lower_case"`` for an all-lower-case NAME or LOCATION span in a note written in mixed case,
+        when it is propagated or a model span scoring under ``lower_below``: writers who capitalise,
+        capitalise names ('see careview', 'rad aline placed' are not names in 'Pt seen by Dr. Dunn')."""
+        if not mixed or span.label not in ("NAME", "LOCATION"):
+            return None
+        family = span.source.split(":", 1)[0]
+        if family not in ("model", "propagate") or (family == "model" and span.score >= self.lower_below):
+            return None
+        letters = [c for c in text[span.start : span.end] if c.isalpha()]
+        return "lower_case" if letters and all(c.islower() for c in letters) else None
 
     def word_veto(self, text: str, span: Span) -> str | None:
         """``"clinical_word"`` for a NAME/LOCATION/ID/CONTACT span of clinical words only, weakly held."""
@@ -386,14 +446,26 @@ class ClinicalVeto:
                 return "clinical_word"
         return None
 
-    def reason(self, text: str, span: Span) -> str | None:
-        """The first rule that vetoes ``span``, or ``None`` when it stands."""
+    def reason(self, text: str, span: Span, mixed: bool | None = None) -> str | None:
+        """The first rule that vetoes ``span``, or ``None`` when it stands (``mixed``: the note's case
+        style, computed from ``text`` when not given)."""
         if span.source.startswith("deny"):
             return None
         if not has_alnum(text[span.start : span.end]):
             return "no_alnum"
-        return shape_veto(text, span, self.vocab) or clinical_number_veto(text, span) or self.word_veto(text, span)
+        if mixed is None:
+            mixed = is_mixed_case(text)
+        return (
+            shape_veto(text, span, self.vocab)
+            or clinical_number_veto(text, span)
+            or self.word_veto(text, span)
+            or self.case_veto(text, span, mixed)
+            or self.cue_veto(text, span)
+        )
 
     def apply(self, text: str, spans: Sequence[Span]) -> list[Span]:
         """The spans no rule vetoes, in input order."""
-        return [s for s in spans if self.reason(text, s) is None]
+        if not spans:
+            return []
+        mixed = is_mixed_case(text)
+        return [s for s in spans if self.reason(text, s, mixed) is None]
