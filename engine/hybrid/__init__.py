@@ -9,12 +9,13 @@ Example:
     >>> resolve("ab", [])
     []
     >>> sorted(HYBRID_DETECTORS)[:2]
-    ['extract.v1', 'hospital.v1']
+    ['clinical.v1', 'extract.v1']
 """
 
 from __future__ import annotations
 
 from engine.errors import ConfigError
+from engine.hybrid.clinical import ClinicalVeto
 from engine.hybrid.extract import Extractor
 from engine.hybrid.layer import HybridLayer
 from engine.hybrid.lists import HospitalDetector, ListDetector
@@ -30,6 +31,7 @@ HYBRID_DETECTORS: dict[str, type] = {
     "extract.v1": Extractor,
     "propagate.v1": Propagator,
     "hybrid.v1": HybridLayer,
+    "clinical.v1": ClinicalVeto,
 }
 
 

@@ -228,6 +228,26 @@ def valid_weekday(text: str, m: re.Match[str]) -> bool:
     return word[:1].isupper() and (word.istitle() or word.isupper())
 
 
+#: Capitalised words that follow a name cue without being a name ('Patient Care Services', 'Mr. Dunn
+#: Called', 'Name: Not Given').
+_NOT_NAME_WORDS = frozenset(
+    """and or the a an of to in on at for with by from is was has had
+    care services service unit room floor ward transport education information name number id date age
+    sex gender not unknown given none refused declined seen states stated reports reported called aware
+    notified says said family rehab hospital center clinic home nursing medical record history note
+    progress admission discharge transfer plan status summary""".split()
+)
+
+
+def valid_name_words(text: str, m: re.Match[str]) -> bool:
+    """A name after a cue: none of its words is a function or charting word ('Patient Care' is not a name).
+
+    Example: ``valid_name_words("Mr. Hope Will", re.search("Hope Will", "Mr. Hope Will"))`` -> ``True``.
+    """
+    start, end = m.span("value") if "value" in (m.re.groupindex or {}) else m.span()
+    return not any(w.lower() in _NOT_NAME_WORDS for w in _WORD.findall(text[start:end]))
+
+
 #: The one table of validators; templates refer to these names.
 VALIDATORS: dict[str, Validator] = {
     "date.v1": valid_date,
@@ -246,4 +266,5 @@ VALIDATORS: dict[str, Validator] = {
     "month_word.v1": valid_month_word,
     "month_phrase.v1": valid_month_phrase,
     "weekday.v1": valid_weekday,
+    "name_words.v1": valid_name_words,
 }
