@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from engine.errors import ArtifactError, ConfigError, DeidError, DeviceError, InputError
+from engine.io import dumps_line
 
 PLUGINS = ("training.synth.cli", "training.train_cli", "training.eval_cli", "export.cli", "benchmarks.cli")
 
@@ -269,7 +270,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
     def lines() -> Iterator[str]:
         for item, result in stream:
             tally.add(result)
-            yield json.dumps(_record(item, result, args, False), ensure_ascii=False) + "\n"
+            yield dumps_line(_record(item, result, args, False))
 
     with AtomicOutput(args.output, args.force, [args.input]) as out:
         _write_stream(out, lines())
@@ -303,7 +304,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
         for item, result in stream:
             tally.add(result)
             if kind == "jsonl":
-                yield json.dumps(_record(item, result, args, True), ensure_ascii=False) + "\n"
+                yield dumps_line(_record(item, result, args, True))
             elif kind == "dir":
                 yield f"===== {result.id} =====\n{result.redacted}\n\n"
             else:

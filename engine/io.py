@@ -49,6 +49,23 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 BOM = "\ufeff"
 
 
+_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def dumps_line(record: Mapping[str, Any]) -> str:
+    """One JSONL line: UTF-8 text kept readable, but U+0085/U+2028/U+2029 escaped.
+
+    JSON allows those characters raw, yet readers that split lines with ``str.splitlines`` (Python's
+    own, among others) break a record at them. Example:
+    ``dumps_line({"t": "a\u2028b"})`` -> ``'{"t": "a\\u2028b"}\n'``.
+    """
+    line = json.dumps(record, ensure_ascii=False)
+    for ch, esc in _LINE_BREAKS.items():
+        if ch in line:
+            line = line.replace(ch, esc)
+    return line + "\n"
+
+
 def check_encoding(encoding: str) -> str:
     """The codec's canonical name; an unknown encoding raises :class:`InputError` (exit 2).
 
