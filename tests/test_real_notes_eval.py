@@ -58,23 +58,52 @@ def test_unknown_profile_lists_the_valid_ones() -> None:
     ("pred", "recall", "precision", "leaked"),
     [
         # first and last name as separate gold spans; one merged prediction redacts both
-        ([at(NOTE, "Q. LANDER", "NAME", "DOCTOR"), at(NOTE, "7/22", "DATE"),
-          at(NOTE, "MARY", "NAME")], 1.0, 1.0, []),
-        # the initial is missed (punctuation tokens are not scored): its token leaks, the mention 'Q' is leaked, LANDER is not
-        ([at(NOTE, "LANDER", "NAME", "DOCTOR"), at(NOTE, "7/22", "DATE"), at(NOTE, "MARY", "NAME")],
-         4 / 5, 1.0, ["Q"]),
+        (
+            [at(NOTE, "Q. LANDER", "NAME", "DOCTOR"), at(NOTE, "7/22", "DATE"), at(NOTE, "MARY", "NAME")],
+            1.0,
+            1.0,
+            [],
+        ),
+        # the initial is missed (punctuation tokens are not scored): the mention 'Q' leaks, LANDER does not
+        (
+            [at(NOTE, "LANDER", "NAME", "DOCTOR"), at(NOTE, "7/22", "DATE"), at(NOTE, "MARY", "NAME")],
+            4 / 5,
+            1.0,
+            ["Q"],
+        ),
         # half a date redacted: not leaked (a token of it is redacted), recall 2/3 on its tokens
-        ([at(NOTE, "Q. LANDER", "NAME"), Span(NOTE.index("7/22"), NOTE.index("7/22") + 1, "DATE"),
-          at(NOTE, "MARY", "NAME")], 4 / 5, 1.0, []),
+        (
+            [
+                at(NOTE, "Q. LANDER", "NAME"),
+                Span(NOTE.index("7/22"), NOTE.index("7/22") + 1, "DATE"),
+                at(NOTE, "MARY", "NAME"),
+            ],
+            4 / 5,
+            1.0,
+            [],
+        ),
         # a vital sign redacted: a false positive token, nothing leaked
-        ([at(NOTE, "Q. LANDER", "NAME"), at(NOTE, "7/22", "DATE"), at(NOTE, "MARY", "NAME"),
-          at(NOTE, "65", "DATE")], 1.0, 5 / 6, []),
+        (
+            [
+                at(NOTE, "Q. LANDER", "NAME"),
+                at(NOTE, "7/22", "DATE"),
+                at(NOTE, "MARY", "NAME"),
+                at(NOTE, "65", "DATE"),
+            ],
+            1.0,
+            5 / 6,
+            [],
+        ),
         ([], 0.0, 0.0, ["Q", "LANDER", "7/22", "MARY"]),
     ],
 )
 def test_redaction_scores(pred: list[Span], recall: float, precision: float, leaked: list[str]) -> None:
-    gold = [at(NOTE, "Q", "NAME", "DOCTOR"), at(NOTE, "LANDER", "NAME", "DOCTOR"),
-            at(NOTE, "7/22", "DATE", "DATE"), at(NOTE, "MARY", "NAME", "PATIENT")]
+    gold = [
+        at(NOTE, "Q", "NAME", "DOCTOR"),
+        at(NOTE, "LANDER", "NAME", "DOCTOR"),
+        at(NOTE, "7/22", "DATE", "DATE"),
+        at(NOTE, "MARY", "NAME", "PATIENT"),
+    ]
     r = redaction_scores({"n": gold}, {"n": pred}, {"n": NOTE})
     assert r.token.recall == pytest.approx(recall)
     assert r.token.precision == pytest.approx(precision)
@@ -101,16 +130,30 @@ def test_evaluate_profiled_counts_out_of_scope_apart() -> None:
 
 def _corpus(tmp_path):  # noqa: ANN001, ANN202
     rows = [
-        {"id": "a1", "group": "p1", "text": NOTE,
-         "spans": [{"start": s.start, "end": s.end, "label": s.label, "subtype": s.subtype,
-                    "text": NOTE[s.start:s.end]} for s in (at(NOTE, "MARY", "NAME", "PATIENT"),)]},
+        {
+            "id": "a1",
+            "group": "p1",
+            "text": NOTE,
+            "spans": [
+                {
+                    "start": s.start,
+                    "end": s.end,
+                    "label": s.label,
+                    "subtype": s.subtype,
+                    "text": NOTE[s.start : s.end],
+                }
+                for s in (at(NOTE, "MARY", "NAME", "PATIENT"),)
+            ],
+        },
         {"id": "b1", "group": "p2", "text": "SAT 96% ON 4L NC. BP 120/60.", "spans": []},
     ]
     gold = tmp_path / "gold.jsonl"
     gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
     pred = tmp_path / "pred.jsonl"
-    pred_rows = [dict(rows[0], spans=[]), dict(rows[1], spans=[{"start": 21, "end": 27, "label": "DATE",
-                                                               "subtype": "DATE"}])]
+    pred_rows = [
+        dict(rows[0], spans=[]),
+        dict(rows[1], spans=[{"start": 21, "end": 27, "label": "DATE", "subtype": "DATE"}]),
+    ]
     pred.write_text("".join(json.dumps(r) + "\n" for r in pred_rows))
     return gold, pred
 
@@ -122,8 +165,21 @@ def test_cli_profile_groups_and_leaked_file(tmp_path) -> None:  # noqa: ANN001
     out_json, leaked = tmp_path / "r.json", tmp_path / "leaked.jsonl"
     groups = tmp_path / "groups.txt"
     groups.write_text("# tune part\np1\n")
-    args = ["eval", "--gold", str(gold), "--pred", str(pred), "--profile", "physionet",
-            "--out-json", str(out_json), "--out-md", str(tmp_path / "r.md"), "--leaked-out", str(leaked)]
+    args = [
+        "eval",
+        "--gold",
+        str(gold),
+        "--pred",
+        str(pred),
+        "--profile",
+        "physionet",
+        "--out-json",
+        str(out_json),
+        "--out-md",
+        str(tmp_path / "r.md"),
+        "--leaked-out",
+        str(leaked),
+    ]
     assert main(args) == 0
     data = json.loads(out_json.read_text())
     assert data["redaction"]["leaked"] == 1 and data["redaction"]["token"]["fp"] == 2  # 120, 60

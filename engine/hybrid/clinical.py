@@ -26,7 +26,8 @@ Example:
     >>> veto = ClinicalVeto(frozenset({"abg", "micu"}))
     >>> text = "BP 120/60, ABG 7.32/45/88. To MICU 7/22/2011."
     >>> spans = [Span(3, 9, "DATE", "DATE", 0.9, "model"), Span(15, 25, "DATE", "DATE", 0.8, "model"),
-    ...          Span(30, 34, "LOCATION", "HOSPITAL", 0.7, "model"), Span(35, 44, "DATE", "DATE", 0.97, "regex:X")]
+    ...          Span(30, 34, "LOCATION", "HOSPITAL", 0.7, "model"),
+    ...          Span(35, 44, "DATE", "DATE", 0.97, "regex:X")]
     >>> [text[s.start:s.end] for s in veto.apply(text, spans)]
     ['7/22/2011']
 """
@@ -50,12 +51,18 @@ WEEKDAYS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed weds thu thur thurs "
     "fri sat sun mondays tuesdays wednesdays thursdays fridays saturdays sundays".split()
 )
-DATE_WORDS = MONTHS | WEEKDAYS | frozenset(
-    "spring summer fall autumn winter christmas xmas thanksgiving easter halloween hanukkah "
-    "chanukah passover ramadan kwanzaa year years new memorial labor independence".split()
+DATE_WORDS = (
+    MONTHS
+    | WEEKDAYS
+    | frozenset(
+        "spring summer fall autumn winter christmas xmas thanksgiving easter halloween hanukkah "
+        "chanukah passover ramadan kwanzaa year years new memorial labor independence".split()
+    )
 )
 #: Month or weekday abbreviations that are also clinical words ('dec' = decreased, 'sat' = saturation).
-AMBIGUOUS_DATE_WORDS = frozenset("dec mar may sat sun wed mon tue thu fri jun jan feb apr aug sep sept oct nov".split())
+AMBIGUOUS_DATE_WORDS = frozenset(
+    "dec mar may sat sun wed mon tue thu fri jun jan feb apr aug sep sept oct nov".split()
+)
 
 #: Times of day and relative days: not dates on their own ('this eve', 'noc').
 TIME_WORDS = frozenset(
@@ -65,14 +72,17 @@ TIME_WORDS = frozenset(
 )
 #: Words after which a number is a measurement (vitals, hemodynamics, ventilation, labs).
 MEASURE_WORDS = frozenset(
-    """hr bp sbp dbp map maps nbp abp art aline rr resp resps sat sats spo2 sao2 svo2 scvo2 o2 fio2 peep psv ps
-    cpap bipap ac simv imv prvc aprv tv tvs vt vts mv pip pips plat rsbi cvp pcwp wedge pap paps pad pas pa ci co
+    """hr bp sbp dbp map maps nbp abp art aline rr resp resps sat sats spo2 sao2 svo2 scvo2 o2 fio2 peep
+    psv ps cpap bipap ac simv imv prvc aprv tv tvs vt vts mv pip pips plat rsbi cvp pcwp wedge pap paps pad
+    pas pa ci co
     svr pvr icp cpp temp tmax t hct hgb hb wbc plt plts inr ptt pt bun cr creat k na cl hco3 co2 mg ca phos
     glucose gluc fs fsbs fsbg bs bg lactate lac ck cpk mb trop troponin bnp ldh alt ast bili tbili amylase
     lipase albumin alb ph pco2 po2 pao2 paco2 abg abgs vbg gas gases lytes u uo urine output ivf gtt drip
     rate weight wt ht iabp augmentation pulse pulses cuff ef nif rsbi etco2 pressure pressures pressors
     fick td cardiac index systolic systolics diastolic diastolics sys hemodynamics pcwps cvps ra rv lv act
-    desat desats desatted desaturated desaturation febrile afebrile variable ranged running """.split()
+    desat desats desatted desaturated desaturation febrile afebrile variable ranged running tidal volume
+    volumes
+    vol vols""".split()
 )
 #: Words that may sit between a measurement word and its number ('HR in the 80s', 'Hct dropped from 28').
 FILLER_WORDS = frozenset(
@@ -94,7 +104,9 @@ _TIME_SUFFIX = re.compile(r"\s?(?:am|pm|a\.m\.|p\.m\.|hrs?)(?![a-z])|(?:a|p|h|mn
 _RUN_CHARS = frozenset("0123456789./:-+")
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _WORD_BACK = re.compile(r"[A-Za-z][A-Za-z0-9]*|[0-9]+(?:\.[0-9]+)?%?|[@~><=:/+-]")
-_FULL_DATE = re.compile(r"(?<![0-9])(0?[1-9]|1[0-2])([/.-])(0?[1-9]|[12][0-9]|3[01])\2([0-9]{2}|[0-9]{4})(?![0-9])")
+_FULL_DATE = re.compile(
+    r"(?<![0-9])(0?[1-9]|1[0-2])([/.-])(0?[1-9]|[12][0-9]|3[01])\2([0-9]{2}|[0-9]{4})(?![0-9])"
+)
 #: A month/day date with a typo in its year separator ('11/21.93').
 _LOOSE_DATE = re.compile(r"(0?[1-9]|1[0-2])/(0?[1-9]|[12][0-9]|3[01])[.-]([0-9]{2}|[0-9]{4})")
 _HHMM = re.compile(r"(?:[01][0-9]|2[0-3])[0-5][0-9]")
@@ -102,16 +114,33 @@ _SLASH_CHAIN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\s?/\s?-?[0-9]*\.?[0-9]+\s?/\s?
 _PHONE = re.compile(r"(?<![0-9])(?:[0-9]{3}[-.])?[0-9]{3,6}-[0-9]{4}(?![0-9])")
 #: Words whose values are written with a slash (BP 120/60, PSV 10/5): a valid m/d right after is a value.
 SLASH_WORDS = frozenset(
-    "bp bps nbp abp art pap paps pa psv ps cpap bipap peep simv imv prvc vent settings setting ie wean weaned "
+    "bp bps nbp abp art pap paps pa psv ps cpap bipap peep simv imv prvc vent settings setting ie wean "
+    "weaned "
     "weaning tried trial flowby ventilation mask".split()
 )
 #: Words that may sit between a slash word and its value ('wean down to 10/5').
 _SLASH_FILLER = frozenset(": = - of on to down up back at from".split())
-#: A fraction is followed by a word ('1/2 NS', '3/4 strength'); a date by a number, punctuation or a date word.
+#: A fraction is followed by a word ('1/2 NS', '3/4 strength'); a date by a number, punctuation or a
+#: date word.
 _FRACTION = re.compile(r"(?:1/[234]|[23]/[34]|1/8)")
 _NUMERIC_LABELS = frozenset({"DATE", "CONTACT", "ID", "AGE"})
-_DIGIT_SUBTYPES = frozenset({"PHONE", "FAX", "ZIP", "IPADDR", "SSN", "MEDICALRECORD", "HEALTHPLAN", "ACCOUNT",
-                             "LICENSE", "IDNUM", "BIOID", "DEVICE", "VEHICLE"})
+_DIGIT_SUBTYPES = frozenset(
+    {
+        "PHONE",
+        "FAX",
+        "ZIP",
+        "IPADDR",
+        "SSN",
+        "MEDICALRECORD",
+        "HEALTHPLAN",
+        "ACCOUNT",
+        "LICENSE",
+        "IDNUM",
+        "BIOID",
+        "DEVICE",
+        "VEHICLE",
+    }
+)
 _WORD_LABELS = frozenset({"NAME", "LOCATION", "ID", "CONTACT"})
 
 
@@ -179,8 +208,10 @@ def shape_veto(text: str, span: Span, vocab: frozenset[str] = frozenset()) -> st
         return "shape" if trivial else None
     maybe_name = surface[:1].isupper() and surface[1:2].islower() and not all(w in vocab for w in words)
     if (span.subtype or "") == "EMAIL" and not re.fullmatch(r"\S+@\S+\.\S+", surface):
-        return "shape" if trivial else None
-    if (span.subtype or "") == "URL" and not re.search(r"(?:www|http|\.(?:com|org|net|edu|gov))", surface.lower()):
+        return "shape" if trivial or ("@" not in surface and not maybe_name) else None
+    if (span.subtype or "") == "URL" and not re.search(
+        r"(?:www|http|\.(?:com|org|net|edu|gov))", surface.lower()
+    ):
         return "shape" if trivial else None
     if span.label == "DATE":
         if not any(w in DATE_WORDS for w in words):
@@ -188,16 +219,30 @@ def shape_veto(text: str, span: Span, vocab: frozenset[str] = frozenset()) -> st
         if len(words) == 1 and words[0] in AMBIGUOUS_DATE_WORDS:
             after = text[span.end : span.end + 4].lstrip(" :")
             prev1 = _words_before(text, span.start, 1)
-            if words[0] == "sat" and (re.match(r"(?:[<>=~:]|[0-9]|s\b|[\x27’]s|of\b|in\b|is\b|at\b)", after)
-                                      or text[span.end : span.end + 2] in ("'s", "’s")
-                                      or prev1 in (["o2"], ["02"], ["to"], ["%"])
-                                      or (prev1 and prev1[0][:1].isdigit())):
+            if words[0] == "sat" and (
+                re.match(r"(?:[<>=~:]|[0-9]|s\b|[\x27’]s|of\b|in\b|is\b|at\b)", after)
+                or text[span.end : span.end + 2] in ("'s", "’s")
+                or prev1 in (["o2"], ["02"], ["to"], ["%"])
+                or (prev1 and prev1[0][:1].isdigit())
+            ):
                 return "shape"  # 'SAT 96', 'O2 SAT' are oxygen saturations
             around = text[max(0, span.start - 3) : span.start] + text[span.end : span.end + 3]
             title = surface[:1].isupper() and surface[1:].islower()
-            cue = _words_before(text, span.start, 1)[:1] in (["in"], ["since"], ["until"], ["on"], ["by"],
-                                                             ["of"], ["last"], ["next"], ["early"], ["late"])
-            adjacent = re.search(r"[0-9][ ,./-]{0,2}$", around[:3]) or re.match(r"[ .,]{0,2}[0-9]", around[3:])
+            cue = _words_before(text, span.start, 1)[:1] in (
+                ["in"],
+                ["since"],
+                ["until"],
+                ["on"],
+                ["by"],
+                ["of"],
+                ["last"],
+                ["next"],
+                ["early"],
+                ["late"],
+            )
+            adjacent = re.search(r"[0-9][ ,./-]{0,2}$", around[:3]) or re.match(
+                r"[ .,]{0,2}[0-9]", around[3:]
+            )
             if not (title or cue or adjacent):
                 return "shape"  # 'SPUTUM PROD DEC', 'dec po2': decreased, not December
     return None
@@ -240,7 +285,7 @@ def measure_context(text: str, pos: int) -> bool:
 
 
 def _slash_word_before(text: str, pos: int) -> bool:
-    """True when a slash-valued word (BP, PSV, CPAP, ...) precedes ``pos`` past filler and at most one number."""
+    """True when a slash-valued word (BP, PSV, CPAP, ...) precedes ``pos`` past filler and one number."""
     numbers = 0
     for w in _words_before(text, pos, 6):
         if w in SLASH_WORDS:
@@ -300,25 +345,39 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
         return False  # 410-555-9876, 202-6694: phone shapes are measurements only after 'VT', 'TV', ...
     after = text[b : b + 12].lower()
     before = _words_before(text, a, 1)
-    if text[a - 1 : a] == "+" or re.match(r"x[0-9]", after) or text[a - 1 : a] == "x" and text[a - 2 : a - 1].isdigit():
+    if (
+        text[a - 1 : a] == "+"
+        or re.match(r"x[0-9]", after)
+        or text[a - 1 : a] == "x"
+        and text[a - 2 : a - 1].isdigit()
+    ):
         return True  # '+4701' (fluid balance), '700x10' (vent settings, doses)
     digits = sum(c.isdigit() for c in run)
     if span.label in ("ID", "CONTACT") and digits <= 2:
         return True  # '#18 & 20': gauges, counts; no ID or phone has two digits
     context = measure_context(text, a)
     parts = re.split(r"[/]", run)
-    decimal = re.search(r"[0-9]\.[0-9]", run) is not None or (text[a - 1 : a] == "." and not text[a - 2 : a - 1].isalnum())
+    decimal = re.search(r"[0-9]\.[0-9]", run) is not None or (
+        text[a - 1 : a] == "." and not text[a - 2 : a - 1].isalnum()
+    )
     # decades and plurals of measurements: 90's, 100-120s, 60-80's
     if re.match(r"[\x27’]?s(?![a-z])", after):
         num = re.sub(r"[^0-9]", "", run.split("-")[-1].split("/")[-1])
         decade = len(num) in (2, 4) and num.endswith("0") and "-" not in run and "/" not in run
-        if context or not decade or (before and before[0] in FILLER_WORDS and before[0] in ("high", "low", "mid",
-                                                                                          "upper", "lower")):
+        if (
+            context
+            or not decade
+            or (
+                before and before[0] in FILLER_WORDS and before[0] in ("high", "low", "mid", "upper", "lower")
+            )
+        ):
             return True
         if span.label == "AGE" and before[:1] not in (["her"], ["his"], ["their"], ["early"], ["late"]):
             return True  # an age in decades needs 'in her 90s'; 'HIGH 90'S' is a saturation
-        if span.label != "AGE" and len(num) == 2 and (
-            text[a - 1 : a] not in ("'", "’") and before[:1] != ["the"]
+        if (
+            span.label != "AGE"
+            and len(num) == 2
+            and (text[a - 1 : a] not in ("'", "’") and before[:1] != ["the"])
         ):
             return True  # '80s' bare is a measurement; "the '80s" stays a decade
     if len(parts) >= 3:
@@ -326,7 +385,9 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
     if len(parts) == 2:
         left, right = parts
         right = right.split("-")[0]
-        month_year = left.isdigit() and 1 <= int(left) <= 12 and re.fullmatch(r"[0-9]{2}|(19|20)[0-9]{2}", right)
+        month_year = (
+            left.isdigit() and 1 <= int(left) <= 12 and re.fullmatch(r"[0-9]{2}|(19|20)[0-9]{2}", right)
+        )
         if decimal or not (_is_valid_md(left, right) or month_year):
             return True  # 120/60, 45/20, 40/5.0: not a month and day
         if _slash_word_before(text, a):
@@ -335,8 +396,9 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
             return True
         if _FRACTION.fullmatch(run):
             nxt = _words(after[:10])[:1]
-            if text[a - 2 : a - 1].isdigit() or (nxt and nxt[0].isalpha() and nxt[0] not in DATE_WORDS
-                                                  and nxt[0] not in TIME_WORDS):
+            if text[a - 2 : a - 1].isdigit() or (
+                nxt and nxt[0].isalpha() and nxt[0] not in DATE_WORDS and nxt[0] not in TIME_WORDS
+            ):
                 return True  # '1/2 NS', '1 1/2 hrs', 'crackles 1/4 up': fractions
     if decimal and "/" not in run and not re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2,4}", run):
         return True  # 37.5, 7.40, 5.0-6.4: values
@@ -348,9 +410,14 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
     if _TIME_SUFFIX.match(after) and (time_like or re.fullmatch(r"[0-9]{1,2}-[0-9]{1,2}", run)):
         return True  # 7a, 12am, 1900hrs, 7a-7p
     if re.fullmatch(r"(?:[01][0-9]|2[0-3])[0-5][0-9]|[0-9]{1,2}:[0-5][0-9]", run) and (
-        (before and before[0] in TIME_CUES) or re.match(r"\s?(?:-|to)\s?(?:[01][0-9]|2[0-3])[0-5][0-9]", after)
+        (before and before[0] in TIME_CUES)
+        or re.match(r"\s?(?:-|to)\s?(?:[01][0-9]|2[0-3])[0-5][0-9]", after)
     ):
-        if not (span.label == "DATE" and re.fullmatch(r"(19|20)[0-9]{2}", run) and before[:1] in (["in"], ["since"])):
+        if not (
+            span.label == "DATE"
+            and re.fullmatch(r"(19|20)[0-9]{2}", run)
+            and before[:1] in (["in"], ["since"])
+        ):
             return True
     if "-" in run and "/" not in run and not _FULL_DATE.fullmatch(run):
         lo, _, hi = run.partition("-")
@@ -361,16 +428,26 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
         return True  # Hct 28, K 5.9
     if span.label == "DATE" and (
         re.fullmatch(r"[0-9]{3}|[0-9]{5,}", run)
-        or re.fullmatch(r"[0-9]{4}", run) and not re.fullmatch(r"(?:19|20)[0-9]{2}|(?:[01][0-9]|2[0-3])[0-5][0-9]", run)
-        or re.fullmatch(r"[0-9]{4}", run) and _HHMM.fullmatch(run) and not re.fullmatch(r"19[0-9]{2}|20[0-2][0-9]", run)
+        or re.fullmatch(r"[0-9]{4}", run)
+        and not re.fullmatch(r"(?:19|20)[0-9]{2}|(?:[01][0-9]|2[0-3])[0-5][0-9]", run)
+        or re.fullmatch(r"[0-9]{4}", run)
+        and _HHMM.fullmatch(run)
+        and not re.fullmatch(r"19[0-9]{2}|20[0-2][0-9]", run)
         and before[:1] != ["note"]
     ):
         return True  # '118', '4701', 'labs drawn 1830': values and times, not dates
-    if span.label in ("CONTACT", "ID", "AGE") and _HHMM.fullmatch(run) and (
-        run.startswith("0") or re.match(r",\s?[0-9]{4}", after) or text[a - 2 : a].strip() in ("@", ",")
+    if (
+        span.label in ("CONTACT", "ID", "AGE")
+        and _HHMM.fullmatch(run)
+        and (run.startswith("0") or re.match(r",\s?[0-9]{4}", after) or text[a - 2 : a].strip() in ("@", ","))
     ):
         return True  # 'AT 0732, 0740, 0747': clock times
-    if span.label == "DATE" and re.fullmatch(r"[0-9]{1,2}", run) and whole and (a, b) == (span.start, span.end):
+    if (
+        span.label == "DATE"
+        and re.fullmatch(r"[0-9]{1,2}", run)
+        and whole
+        and (a, b) == (span.start, span.end)
+    ):
         near = _words(text[max(0, a - 12) : a]) + _words(text[b : b + 12])
         ordinal = re.match(r"(?:st|nd|rd|th)\b", text[b : b + 3].lower())
         apos = text[a - 1 : a] in ("'", "’") or text[b : b + 1] in ("'", "’")
@@ -390,7 +467,11 @@ class ClinicalVeto:
     name = "clinical.v1"
 
     def __init__(
-        self, vocab: frozenset[str], model_below: float = 0.99, lower_below: float = 0.9, cue_below: float = 0.8
+        self,
+        vocab: frozenset[str],
+        model_below: float = 0.99,
+        lower_below: float = 0.9,
+        cue_below: float = 0.8,
     ) -> None:
         self.vocab = vocab
         self.cue_below = cue_below
@@ -442,7 +523,12 @@ class ClinicalVeto:
             # one letter is never trusted evidence to propagate
             nxt = text[span.end : span.end + 1]
             prv = text[span.start - 1 : span.start] if span.start else ""
-            if family == "propagate" or nxt == "/" or prv == "/" or (nxt != "." and not surface.endswith(".")):
+            if (
+                family == "propagate"
+                or nxt == "/"
+                or prv == "/"
+                or (nxt != "." and not surface.endswith("."))
+            ):
                 return "clinical_word"
         return None
 

@@ -6,7 +6,7 @@ date element). A profile filters the final, resolved spans.
 
 Example:
     >>> text = "Pt 92 yo, 65 yo RN. HD on Monday 7/22."
-    >>> spans = [Span(3, 5, "AGE", "AGE"), Span(10, 12, "AGE", "AGE"), Span(16, 18, "PROFESSION", "PROFESSION"),
+    >>> spans = [Span(3, 5, "AGE", "AGE"), Span(10, 12, "AGE", "AGE"), Span(16, 18, "PROFESSION"),
     ...          Span(26, 32, "DATE", "DATE"), Span(33, 37, "DATE", "DATE")]
     >>> [text[s.start:s.end] for s in apply_profile(text, spans, "hipaa")]
     ['92', '7/22']
@@ -70,7 +70,9 @@ OUTPUT_PROFILES: dict[str, OutputProfile] = {
 def get_output_profile(name: str) -> OutputProfile:
     """Look a profile up; an unknown name raises :class:`ConfigError` listing the valid ones."""
     if name not in OUTPUT_PROFILES:
-        raise ConfigError("E422", f"unknown output profile {name!r}", fix=f"Use one of {sorted(OUTPUT_PROFILES)}.")
+        raise ConfigError(
+            "E422", f"unknown output profile {name!r}", fix=f"Use one of {sorted(OUTPUT_PROFILES)}."
+        )
     return OUTPUT_PROFILES[name]
 
 

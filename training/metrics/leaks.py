@@ -58,8 +58,13 @@ class LeakedMention:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (carries PHI surface text: write it outside the repository)."""
-        return {"doc": self.doc_id, "start": self.start, "end": self.end, "label": self.label,
-                "text": self.text}
+        return {
+            "doc": self.doc_id,
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "text": self.text,
+        }
 
 
 @dataclass
@@ -87,9 +92,15 @@ class CategoryRow:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         r, p = self.token_recall, self.token_precision
-        return {"mentions": self.mentions, "leaked": self.leaked, "gold_tokens": self.gold_tokens,
-                "token_recall": None if r is None else round(r, 4), "pred_spans": self.pred_spans,
-                "pred_tokens": self.pred_tokens, "token_precision": None if p is None else round(p, 4)}
+        return {
+            "mentions": self.mentions,
+            "leaked": self.leaked,
+            "gold_tokens": self.gold_tokens,
+            "token_recall": None if r is None else round(r, 4),
+            "pred_spans": self.pred_spans,
+            "pred_tokens": self.pred_tokens,
+            "token_precision": None if p is None else round(p, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -117,10 +128,13 @@ class RedactionScores:
     def to_json(self, with_leaked: bool = False) -> dict[str, Any]:
         """JSON-ready dict; the leaked mentions' texts only with ``with_leaked`` (they are PHI)."""
         d: dict[str, Any] = {
-            "token": self.token.to_dict(), "f2": round(self.f2, 4),
+            "token": self.token.to_dict(),
+            "f2": round(self.f2, 4),
             "entity_recall": round(self.entity_recall, 4),
             "entity_precision": round(self.entity_precision, 4),
-            "mentions": self.mentions, "pred_spans": self.pred_spans, "leaked": len(self.leaked),
+            "mentions": self.mentions,
+            "pred_spans": self.pred_spans,
+            "leaked": len(self.leaked),
             "leaked_share": round(self.leaked_share, 4),
             "by_category": {k: v.to_dict() for k, v in sorted(self.by_category.items())},
         }
@@ -146,8 +160,10 @@ class RedactionScores:
             "|---|---:|---:|---:|---:|---:|",
         ]
         for k, row in sorted(self.by_category.items()):
-            lines.append(f"| {k} | {row.mentions} | {row.leaked} | {pct(row.token_recall)} | "
-                         f"{row.pred_spans} | {pct(row.token_precision)} |")
+            lines.append(
+                f"| {k} | {row.mentions} | {row.leaked} | {pct(row.token_recall)} | "
+                f"{row.pred_spans} | {pct(row.token_precision)} |"
+            )
         return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,290 @@
+"""Clinical-content vetoes (engine.hybrid.clinical): each rule with cases it must veto and cases it must keep.
+
+Every sentence is written for this test in the style of ICU nursing notes; none comes from a corpus.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.config import EngineConfig
+from engine.hybrid import HybridLayer
+from engine.hybrid.clinical import ClinicalVeto, is_mixed_case, load_clinical, measure_context
+from engine.types import Document, Span
+
+VETO = ClinicalVeto(load_clinical())
+UPPER = "NEURO: ALERT, FOLLOWS COMMANDS. "  # makes a note ALL CAPS (not mixed case)
+
+
+def span_of(
+    text: str,
+    surface: str,
+    label: str,
+    subtype: str | None,
+    source: str = "model",
+    score: float = 0.9,
+    nth: int = 0,
+) -> Span:
+    i = -1
+    for _ in range(nth + 1):
+        i = text.index(surface, i + 1)
+    return Span(i, i + len(surface), label, subtype, score, source)
+
+
+def reason(
+    text: str, surface: str, label: str, subtype: str | None, source: str = "model", score: float = 0.9
+) -> str | None:
+    return VETO.reason(text, span_of(text, surface, label, subtype, source, score))
+
+
+# (text, surface, label, subtype, source, score, expected rule or None)
+CASES = [
+    # -- (a) no punctuation-only spans, from any source
+    ("BP 120/60 HR 80", "/", "DATE", "DATE", "model", 0.9, "no_alnum"),
+    ("CALL @ 5", "@", "CONTACT", "EMAIL", "regex:EMAIL", 0.9, "no_alnum"),
+    ("SBP - 100", "-", "CONTACT", "PHONE", "propagate", 0.9, "no_alnum"),
+    ("Seen 7/22 by Dr Dunn", "7/22", "DATE", "DATE", "model", 0.9, None),
+    # -- shapes: digit types need a digit, a date a digit or a date word
+    (UPPER + "UPPER 60'S/LOW 70'S", "'S", "AGE", "AGE", "model", 0.9, "shape"),
+    (UPPER + "SPUTUM PROD DEC TODAY", "DEC", "DATE", "DATE", "model", 0.9, "shape"),
+    (UPPER + "O2 SAT 96% ON 4L", "SAT", "DATE", "DATE", "regex:DATE_WEEKDAY", 0.85, "shape"),
+    (UPPER + "SAT 96 ON 2L NC", "SAT", "DATE", "DATE", "regex:DATE_WEEKDAY", 0.85, "shape"),
+    ("suctioned this eve for thick sputum", "eve", "DATE", "DATE", "model", 0.9, "shape"),
+    ("Seen in May by the team", "May", "DATE", "DATE", "model", 0.9, None),
+    ("HD on Sat and Tues", "Sat", "DATE", "DATE", "regex:DATE_WEEKDAY", 0.85, None),
+    ("Dec 5 admit", "Dec", "DATE", "DATE", "model", 0.9, None),
+    ("update to Mrs Nicholson x2", "Nicholson", "ID", "MEDICALRECORD", "model", 0.3, None),
+    ("lungs clear @ bases", "bases", "CONTACT", "EMAIL", "model", 0.8, "shape"),
+    ("email jdunn@mail.com", "jdunn@mail.com", "CONTACT", "EMAIL", "model", 0.8, None),
+    # -- (b) numbers of clinical measurement
+    ("BP 120/60 HR 80", "120/60", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("PAP 45/20, CVP 12", "45/20", "CONTACT", "PHONE", "model", 0.9, "clinical_number"),
+    ("ABG 7.32/45/88/24 on AC", "7.32/45/88", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    (
+        "gas 7.36/ 29/ 103/ -7/ 17 at 9am",
+        "36/ 29/ 103/ -7/ 17",
+        "DATE",
+        "DATE",
+        "model",
+        0.9,
+        "clinical_number",
+    ),
+    ("vent AC 500x14/+5/40% overnight", "500x14", "ID", "ACCOUNT", "regex:ACCOUNT", 0.6, "clinical_number"),
+    ("PSV 10/5 tolerating well", "10/5", "DATE", "DATE", "regex:DATE_MD", 0.7, "clinical_number"),
+    ("weaned down to 10/5 overnight", "10/5", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("pt on CPAP .4%, 5/10 this am", "5/10", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("BUN/Cr 40/5.0 and rising", "5", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("HR 80-90 SR", "80-90", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("rr 15-22, sats ok", "15-22", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("OOB x2 with 3-4 assist", "3-4", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("sats in the 90s on 2L", "90s", "DATE", "DATE", "regex:DATE_DECADE", 0.6, "clinical_number"),
+    ("SBP 100-120s overnight", "100-120", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("O2 SATS HIGH 90'S", "90'S", "AGE", "AGE", "model", 0.9, "clinical_number"),
+    ("on 4lnc, sats 95%", "4", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("fentanyl at 50mcg/hr", "50", "CONTACT", "PHONE", "model", 0.9, "clinical_number"),
+    ("daughter present till approx 2030", "2030", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("MICU nursing note 7a-7p", "7", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("neg 3l since 12am", "12", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    (
+        "transfused 1 unit 0330-0630 without incident",
+        "0330-0630",
+        "CONTACT",
+        "PHONE",
+        "model",
+        0.7,
+        "clinical_number",
+    ),
+    ("Hct had dropped from 28 today", "28", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    ("+4701 LOS since midnight", "4701", "CONTACT", "PHONE", "model", 0.7, "clinical_number"),
+    ("PIV x2 #18 & 20 in place", "18", "ID", "BIOID", "model", 0.5, "clinical_number"),
+    ("on 1/2 NS at 75cc/hr", "1/2", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    (
+        "Tidal volumes 950-1000 on AC",
+        "950-1000",
+        "CONTACT",
+        "PHONE",
+        "regex:PHONE_7",
+        0.65,
+        "clinical_number",
+    ),
+    ("labs drawn 1830, plts 104", "1830", "DATE", "DATE", "model", 0.9, "clinical_number"),
+    # kept: dates, years, phones, ages over 89
+    ("PICC placed in R AC 11/17, art line", "11/17", "DATE", "DATE", "model", 0.9, None),
+    ("Hct dropped from 28 on 8/19 to 20", "8/19", "DATE", "DATE", "model", 0.9, None),
+    ("BP 120/60, seen 7/22/2011 by team", "7/22/2011", "DATE", "DATE", "regex:DATE_MDY", 0.96, None),
+    ("s/p mastectomies 11/92, transferred", "11/92", "DATE", "DATE", "model", 0.9, None),
+    ("culture from 9/2 GM + cocci", "9/2", "DATE", "DATE", "model", 0.9, None),
+    ("will call family at 410-555-9876.", "410-555-9876", "CONTACT", "PHONE", "model", 0.9, None),
+    ("HOME-410 671-9309 (wife)", "671-9309", "CONTACT", "PHONE", "model", 0.9, None),
+    ("ADMITTED 8/25 @2330 FROM EW", "8/25", "DATE", "DATE", "model", 0.9, None),
+    ("lithium toxicity-9/2/92.", "9/2/92", "DATE", "DATE", "regex:DATE_MDY", 0.96, None),
+    ("in the year 1993 had chemo", "1993", "DATE", "DATE", "model", 0.9, None),
+    ("admission note 2115", "2115", "DATE", "DATE", "model", 0.8, None),
+    ("1->2 nov, 96 night shift", "2", "DATE", "DATE", "model", 0.9, None),
+    ("drawn on the 11th from a-line", "11", "DATE", "DATE", "model", 0.9, None),
+    ("pt is a 92 yo woman", "92", "AGE", "AGE", "regex:AGE_YO", 0.9, None),
+    ("pt in her 90s, lives alone", "90s", "AGE", "AGE", "model", 0.9, None),
+    # -- (c) clinical vocabulary vetoes weak and modest-model NAME/LOCATION/ID evidence
+    (UPPER + "SEE CAREVUE FOR DATA", "CAREVUE", "NAME", "DOCTOR", "model", 0.95, "clinical_word"),
+    (UPPER + "TRANSFERRED TO MICU TODAY", "MICU", "LOCATION", "HOSPITAL", "model", 0.9, "clinical_word"),
+    (UPPER + "ABG PENDING", "ABG", "NAME", "DOCTOR", "propagate", 0.9, "clinical_word"),
+    (UPPER + "GI: OGT TO LCS", "GI", "NAME", "DOCTOR", "propagate", 0.9, "clinical_word"),
+    (UPPER + "STARTED ON LEVOPHED GTT", "LEVOPHED", "NAME", "PATIENT", "model", 0.8, "clinical_word"),
+    (UPPER + "W/PEEP5 ON 40%", "PEEP5", "NAME", "USERNAME", "model", 0.5, "clinical_word"),
+    (UPPER + "A/P: STABLE", "A", "NAME", "DOCTOR", "model", 0.9, "clinical_word"),
+    (UPPER + "FOLLOW I/O", "I", "NAME", "DOCTOR", "model", 0.9, "clinical_word"),
+    (UPPER + "SEEN BY DR HO TODAY", "HO", "NAME", "DOCTOR", "regex:DOCTOR_TITLE", 0.85, None),
+    (UPPER + "SEE CAREVUE FOR DATA", "CAREVUE", "NAME", "DOCTOR", "model", 0.995, None),
+    (UPPER + "Q. LANDER RRT", "Q.", "NAME", "DOCTOR", "model", 0.9, None),
+    (UPPER + "WIFE MARY AT BEDSIDE", "MARY", "NAME", "PATIENT", "model", 0.9, None),
+    (UPPER + "TO CALVERT HOSP TODAY", "CALVERT", "LOCATION", "HOSPITAL", "model", 0.7, None),
+    # -- lower-case names in a mixed-case note; model names without any cue
+    (
+        "Pt seen by Dr. Dunn. See careview for vitals, rad aline placed by team.",
+        "rad aline",
+        "NAME",
+        "DOCTOR",
+        "model",
+        0.7,
+        "lower_case",
+    ),
+    (
+        "Pt seen by Dr. Dunn. See careview for vitals, rad aline placed by team.",
+        "rad aline",
+        "NAME",
+        "DOCTOR",
+        "model",
+        0.95,
+        None,
+    ),
+    (
+        "pt seen by dr dunn. see careview for vitals, rad aline placed by team.",
+        "rad aline",
+        "NAME",
+        "DOCTOR",
+        "model",
+        0.7,
+        None,
+    ),
+    (
+        UPPER + "BEAR HUGGER ON FOR TEMP 35.4. WILL CONTINUE TO MONITOR.",
+        "BEAR HUGGER",
+        "NAME",
+        "PATIENT",
+        "model",
+        0.6,
+        "no_name_cue",
+    ),
+    (
+        UPPER + "SPOKE WITH WIFE ROSALIND ABOUT PLAN. WILL CONTINUE.",
+        "ROSALIND",
+        "NAME",
+        "PATIENT",
+        "model",
+        0.6,
+        None,
+    ),
+    (
+        UPPER + "LINDSEY CARDARELLI CALLED TO BEDSIDE. WILL CONTINUE.",
+        "LINDSEY CARDARELLI",
+        "NAME",
+        "DOCTOR",
+        "model",
+        0.6,
+        None,
+    ),
+    (
+        UPPER + "BEAR HUGGER ON FOR TEMP 35.4. WILL CONTINUE TO MONITOR.",
+        "BEAR HUGGER",
+        "NAME",
+        "PATIENT",
+        "model",
+        0.85,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "surface", "label", "subtype", "source", "score", "expected"), CASES)
+def test_clinical_veto_rules(
+    text: str, surface: str, label: str, subtype: str | None, source: str, score: float, expected: str | None
+) -> None:
+    assert reason(text, surface, label, subtype, source, score) == expected
+
+
+def test_deny_list_spans_are_never_vetoed() -> None:
+    assert reason("BP 120/60", "120/60", "DATE", "DATE", "deny", 1.0) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "mixed"),
+    [
+        ("Pt seen by Dr. Dunn this morning, see careview for vitals.", True),
+        ("PT SEEN BY DR DUNN THIS MORNING, SEE CAREVUE FOR VITALS.", False),
+        ("pt seen by dr dunn this morning, see careview for vitals.", False),
+        ("Pt ok", False),
+    ],
+)
+def test_is_mixed_case(text: str, mixed: bool) -> None:
+    assert is_mixed_case(text) is mixed
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "expected"),
+    [
+        ("HR in the 80s", "80s", True),
+        ("Hct had dropped from 28", "28", True),
+        ("cultures sent on 8/7", "8/7", False),
+        ("HR 80. Seen 7/22 by Dr X", "7/22", False),
+    ],
+)
+def test_measure_context(text: str, word: str, expected: bool) -> None:
+    assert measure_context(text, text.index(word)) is expected
+
+
+@pytest.fixture(scope="module")
+def layer() -> HybridLayer:
+    return HybridLayer(EngineConfig())
+
+
+def _final(layer: HybridLayer, text: str, spans: list[Span]) -> list[str]:
+    doc = Document("n", text)
+    return [text[s.start : s.end] for s in layer.postprocess(doc, spans + layer.detect(doc))]
+
+
+def test_layer_vetoes_before_propagation(layer: HybridLayer) -> None:
+    # a confident model 'ABG' would otherwise be trusted and marked at every occurrence
+    text = UPPER + "ABG PENDING. REPEAT ABG AT 0400. BP 120/60. SEEN BY DR DUNN 7/22."
+    model = [
+        span_of(text, "ABG", "NAME", "DOCTOR", score=0.95),
+        span_of(text, "120/60", "DATE", "DATE"),
+        span_of(text, "DUNN", "NAME", "DOCTOR", score=0.97),
+    ]
+    assert _final(layer, text, model) == ["DUNN", "7/22"]
+
+
+def test_clinical_veto_can_be_switched_off() -> None:
+    off = HybridLayer(EngineConfig.from_overrides(["hybrid.clinical_veto=false"]))
+    text = UPPER + "BP 120/60 TODAY."
+    assert _final(off, text, [span_of(text, "120/60", "DATE", "DATE")]) == ["120/60"]
+
+
+@pytest.mark.parametrize(
+    ("floors", "kept"),
+    [
+        ({}, ["Dunn", "7/22"]),
+        ({"DOCTOR": 0.8}, ["7/22"]),
+        ({"NAME": 0.8}, ["7/22"]),
+        ({"NAME": 0.8, "DOCTOR": 0.5}, ["Dunn", "7/22"]),
+    ],
+)
+def test_model_min_scores_per_category_and_subtype(floors: dict[str, float], kept: list[str]) -> None:
+    import json
+
+    lay = HybridLayer(EngineConfig.from_overrides([f"hybrid.model_min_scores={json.dumps(floors)}"]))
+    text = "Pt seen by Xai Dunn on 7/22 for follow up."
+    spans = [
+        span_of(text, "Dunn", "NAME", "DOCTOR", score=0.6),
+        span_of(text, "7/22", "DATE", "DATE", score=0.6),
+    ]
+    assert _final(lay, text, spans) == kept
