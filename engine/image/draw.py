@@ -1,0 +1,70 @@
+"""Filled rectangles over the covered regions, in the page's own pixel mode.
+
+Example:
+    >>> out = fill_regions(page, [Region(1, (10, 10, 90, 30), "NAME", None, 0.99, "model")], (0, 0, 0))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from engine.image.layout import Region
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+
+def fill_value(mode: str, rgb: tuple[int, int, int]) -> Any:
+    """``rgb`` expressed in an image ``mode``: ``fill_value("L", (128, 128, 128))`` -> ``128``."""
+    from PIL import Image
+
+    if mode == "RGB":
+        return rgb
+    if mode == "RGBA":
+        return (*rgb, 255)
+    if mode == "I;16":
+        lum = Image.new("RGB", (1, 1), rgb).convert("L").getpixel((0, 0))
+        return int(lum) * 257
+    return Image.new("RGB", (1, 1), rgb).convert(mode).getpixel((0, 0))
+
+
+def fill_regions(page: Image, regions: Sequence[Region], rgb: tuple[int, int, int]) -> Image:
+    """A copy of ``page`` with every region filled with ``rgb`` (palette pages become RGB first).
+
+    A box is half-open: ``(10, 10, 90, 30)`` fills columns 10..89 and rows 10..29.
+    """
+    from PIL import ImageDraw
+
+    if page.mode in ("P", "PA"):
+        out = page.convert("RGBA" if "transparency" in page.info or page.mode == "PA" else "RGB")
+    else:
+        out = page.copy()
+    if not regions:
+        return out
+    value = fill_value(out.mode, rgb)
+    draw = ImageDraw.Draw(out)
+    for r in regions:
+        left, top, right, bottom = r.box
+        if right > left and bottom > top:
+            draw.rectangle((left, top, right - 1, bottom - 1), fill=value)
+    return out
+
+
+def ocr_view(page: Image) -> Image:
+    """An 8-bit grey view of ``page`` for Tesseract (16-bit and float pages are rescaled, not clipped)."""
+    if page.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        import numpy as np
+        from PIL import Image
+
+        a = np.asarray(page, dtype=np.float64)
+        lo, hi = float(a.min()), float(a.max())
+        scaled = (a - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(a)
+        return Image.fromarray(scaled.astype(np.uint8), "L")
+    if page.mode in ("RGBA", "LA", "PA", "P"):
+        from PIL import Image
+
+        rgba = page.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("L")  # transparent = paper, not black
+    return page.convert("L")

@@ -1,0 +1,218 @@
+"""Read scanned inputs as page images and write the redacted pages back in the input's format.
+
+One table decides what is supported: :data:`KINDS` maps a file suffix to a kind, and each kind has
+one reader and one writer. A PDF is rendered page by page (pypdfium2) and written back as a PDF of
+redacted page *images*: its text layer, which holds the PHI as text, is not carried over. Image
+metadata (EXIF, PNG text chunks, TIFF tags other than resolution and compression) is dropped too.
+
+Example:
+    >>> scan = read_scan(Path("letter.pdf"), dpi=300)           # doctest: +SKIP
+    >>> scan.kind, len(scan.pages)                              # doctest: +SKIP
+    ('pdf', 3)
+    >>> write_scan(scan, pages, Path("OUT/letter.pdf"))          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import missing_extra
+from engine.image.errors import ImageInputError
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+#: File suffix -> kind. The output keeps the input's suffix and kind.
+KINDS: dict[str, str] = {
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".pdf": "pdf",
+    ".dcm": "dicom",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """One input file as page images.
+
+    Attributes:
+        path: the input file.
+        kind: a value of :data:`KINDS`.
+        pages: the page images (RGB, L, 1, ... as decoded).
+        dpi: the resolution of each page (for OCR and for writing back), ``None`` when unknown.
+        info: what the writer needs to rebuild the file (TIFF compression, the DICOM dataset).
+    """
+
+    path: Path
+    kind: str
+    pages: tuple[Image, ...]
+    dpi: tuple[int | None, ...]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def kind_of(path: Path) -> str:
+    """The kind of ``path`` by its suffix; :class:`ImageInputError` (E705) when unsupported."""
+    kind = KINDS.get(path.suffix.lower())
+    if kind is None:
+        raise ImageInputError(
+            "E705",
+            f"{path.name}: unsupported file type {path.suffix or '(no suffix)'!r}",
+            fix=f"Give one of {', '.join(sorted(KINDS))}.",
+        )
+    return kind
+
+
+def _pil() -> Any:
+    try:
+        from PIL import Image
+    except ImportError as e:
+        raise missing_extra("Pillow", "image") from e
+    return Image
+
+
+def _dpi_of(im: Image) -> int | None:
+    dpi = im.info.get("dpi")
+    try:
+        value = int(round(float(dpi[0]))) if dpi else 0
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if 50 <= value <= 2400 else None
+
+
+def read_raster(path: Path, dpi: int) -> Scan:
+    """PNG, JPEG or TIFF (every frame of a multi-page TIFF); EXIF orientation applied."""
+    pil = _pil()
+    from PIL import ImageOps, ImageSequence, UnidentifiedImageError
+
+    try:
+        with pil.open(path) as im:
+            info = {"compression": im.info.get("compression")}
+            frames = []
+            for frame in ImageSequence.Iterator(im):
+                frame.load()
+                frames.append(ImageOps.exif_transpose(frame.copy()))
+    except (UnidentifiedImageError, SyntaxError, ValueError, EOFError, OSError, pil.DecompressionBombError) as e:
+        if isinstance(e, FileNotFoundError | PermissionError | IsADirectoryError):
+            raise ImageInputError("E706", f"{path.name}: cannot open ({type(e).__name__})") from e
+        raise ImageInputError(
+            "E701",
+            f"{path.name}: not a decodable image ({type(e).__name__})",
+            fix="Check that the file is complete and really is a PNG/JPEG/TIFF.",
+        ) from e
+    return Scan(path, kind_of(path), tuple(frames), tuple(_dpi_of(f) for f in frames), info)
+
+
+def read_pdf(path: Path, dpi: int) -> Scan:
+    """Every page of a PDF rendered at ``dpi``; encrypted and page-less PDFs are refused."""
+    _pil()
+    try:
+        import pypdfium2 as pdfium
+    except ImportError as e:
+        raise missing_extra("pypdfium2", "image") from e
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ImageInputError("E706", f"{path.name}: cannot open ({type(e).__name__})") from e
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        # subtle: PDFium's last-error code is global and is not reset when a load fails without
+        # setting it (a page-less PDF), so the bytes decide between "encrypted" and "no pages".
+        if e.err_code == pdfium.raw.FPDF_ERR_PASSWORD and b"/Encrypt" in data:
+            raise ImageInputError(
+                "E703", f"{path.name}: the PDF is encrypted", fix="Decrypt it first (e.g. qpdf --decrypt)."
+            ) from e
+        if re.search(rb"/Count\s+0\b", data) and not re.search(rb"/Type\s*/Page\b", data):
+            raise ImageInputError("E702", f"{path.name}: the PDF has no pages") from e
+        raise ImageInputError(
+            "E701", f"{path.name}: not a readable PDF", fix="Check that the file is complete."
+        ) from e
+    try:
+        if len(pdf) == 0:
+            raise ImageInputError("E702", f"{path.name}: the PDF has no pages")
+        pages = []
+        for i in range(len(pdf)):
+            page = pdf[i]
+            pages.append(page.render(scale=dpi / 72.0).to_pil().convert("RGB"))
+            page.close()
+    except pdfium.PdfiumError as e:
+        raise ImageInputError("E701", f"{path.name}: a page cannot be rendered") from e
+    finally:
+        pdf.close()
+    return Scan(path, "pdf", tuple(pages), tuple(dpi for _ in pages))
+
+
+def write_raster(scan: Scan, pages: list[Image], out: Path) -> None:
+    """Write PNG / JPEG / multi-page TIFF pages to ``out`` (keeping resolution and TIFF compression)."""
+    first, rest = pages[0], pages[1:]
+    opts: dict[str, Any] = {}
+    if scan.dpi[0]:
+        opts["dpi"] = (scan.dpi[0], scan.dpi[0])
+    if scan.kind == "jpeg":
+        first = first if first.mode in ("L", "RGB", "CMYK") else first.convert("RGB")
+        first.save(out, "JPEG", quality=95, **opts)
+    elif scan.kind == "tiff":
+        comp = scan.info.get("compression")
+        if comp and comp != "raw":
+            opts["compression"] = comp
+        try:
+            first.save(out, "TIFF", save_all=True, append_images=rest, **opts)
+        except (OSError, ValueError):  # e.g. group4 after a palette page became RGB
+            opts["compression"] = "tiff_lzw"
+            first.save(out, "TIFF", save_all=True, append_images=rest, **opts)
+    else:
+        first.save(out, "PNG", **opts)
+
+
+def write_pdf(scan: Scan, pages: list[Image], out: Path) -> None:
+    """A PDF of the redacted page images, each page as large as the original page."""
+    rgb = [p if p.mode in ("1", "L", "RGB") else p.convert("RGB") for p in pages]
+    rgb[0].save(out, "PDF", save_all=True, append_images=rgb[1:], resolution=float(scan.dpi[0] or 72))
+
+
+def _dicom_reader(path: Path, dpi: int) -> Scan:
+    from engine.image.dicom import read_dicom
+
+    return read_dicom(path, dpi)
+
+
+def _dicom_writer(scan: Scan, pages: list[Image], out: Path) -> None:
+    from engine.image.dicom import write_dicom
+
+    write_dicom(scan, pages, out)
+
+
+READERS: dict[str, Callable[[Path, int], Scan]] = {
+    "png": read_raster,
+    "jpeg": read_raster,
+    "tiff": read_raster,
+    "pdf": read_pdf,
+    "dicom": _dicom_reader,
+}
+WRITERS: dict[str, Callable[[Scan, list[Any], Path], None]] = {
+    "png": write_raster,
+    "jpeg": write_raster,
+    "tiff": write_raster,
+    "pdf": write_pdf,
+    "dicom": _dicom_writer,
+}
+
+
+def read_scan(path: Path, dpi: int = 300) -> Scan:
+    """Read ``path`` as page images (PDF pages rendered at ``dpi``); :class:`ImageInputError` if not."""
+    kind = kind_of(path)
+    if not path.is_file():
+        raise ImageInputError("E706", f"{path.name}: no such file")
+    return READERS[kind](path, dpi)
+
+
+def write_scan(scan: Scan, pages: list[Image], out: Path) -> None:
+    """Write the redacted ``pages`` of ``scan`` to ``out`` in the input's format."""
+    WRITERS[scan.kind](scan, pages, out)

@@ -1,0 +1,134 @@
+"""Tesseract through its TSV output: word boxes, confidences and the line each word sits on.
+
+Tesseract is run as a subprocess with ``OMP_THREAD_LIMIT=1``: pages are parallelised by the caller,
+and Tesseract's own OpenMP threads only compete with them (on 2 cores, 4.4 s/page threaded against
+0.8-0.9 s/page with one thread per page and pages in parallel).
+
+Example:
+    >>> words = ocr_page(image, OcrConfig(psm=3))             # doctest: +SKIP
+    >>> words[0]                                               # doctest: +SKIP
+    Word(text='Patient:', box=(42, 44, 114, 59), conf=96.9, line=(1, 1, 1), index=0)
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from engine.image.config import OcrConfig
+from engine.image.errors import OcrError, OcrUnavailable
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+Box = tuple[int, int, int, int]  # (left, top, right, bottom), right/bottom exclusive, in page pixels
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One OCR word.
+
+    Attributes:
+        text: the recognised characters (never empty or blank).
+        box: ``(left, top, right, bottom)`` in page pixels, right and bottom exclusive.
+        conf: Tesseract's confidence, 0-100.
+        line: ``(block, paragraph, line)``: words with the same key are on one text line.
+        index: position in Tesseract's reading order on the page.
+    """
+
+    text: str
+    box: Box
+    conf: float
+    line: tuple[int, int, int]
+    index: int
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise ValueError("Word text must not be blank")
+        left, top, right, bottom = self.box
+        if not (0 <= left < right and 0 <= top < bottom):
+            raise ValueError(f"Word box must have positive area, got {self.box}")
+
+
+def tesseract_version(cmd: str = "tesseract") -> str:
+    """The installed Tesseract's version line; :class:`OcrUnavailable` if it cannot be started."""
+    exe = shutil.which(cmd)
+    if exe is None:
+        raise OcrUnavailable(
+            "E710",
+            f"Tesseract ({cmd!r}) is not on PATH",
+            fix="Install it: `apt-get install -y tesseract-ocr` (or `make image-demo`), "
+            "or set image.ocr.tesseract_cmd.",
+        )
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError) as e:
+        raise OcrUnavailable("E710", f"Tesseract ({exe}) does not start: {type(e).__name__}") from e
+    return (out.stdout or out.stderr).splitlines()[0].strip()
+
+
+def ocr_page(image: Image, cfg: OcrConfig, dpi: int | None = None) -> list[Word]:
+    """Run Tesseract on one page image and return its words in reading order.
+
+    The page goes to Tesseract as an 8-bit grey PGM on stdin (no temporary files, no PNG encoding).
+    Raises :class:`OcrUnavailable` when Tesseract is missing and :class:`OcrError` when it fails on
+    this page (non-zero exit, timeout, output that is not TSV).
+    """
+    exe = shutil.which(cfg.tesseract_cmd)
+    if exe is None:
+        tesseract_version(cfg.tesseract_cmd)  # raises with the install hint
+    buf = io.BytesIO()
+    image.convert("L").save(buf, format="PPM")
+    cmd = [str(exe), "stdin", "stdout", "--psm", str(cfg.psm), "-l", cfg.lang]
+    cmd += ["--dpi", str(int(dpi or cfg.dpi)), "tsv"]
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    try:
+        proc = subprocess.run(cmd, input=buf.getvalue(), capture_output=True, timeout=cfg.timeout_s, env=env)
+    except subprocess.TimeoutExpired as e:
+        raise OcrError("E712", f"Tesseract took longer than {cfg.timeout_s:g} s on a page") from e
+    except OSError as e:
+        raise OcrUnavailable("E710", f"Tesseract ({exe}) does not start: {type(e).__name__}") from e
+    if proc.returncode != 0:
+        # subtle: stderr names the failure (missing language data, bad image); it holds no page text
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        raise OcrError("E711", f"Tesseract exited with {proc.returncode}: {tail[0][:200]}")
+    return parse_tsv(proc.stdout.decode("utf-8", "replace"))
+
+
+def parse_tsv(tsv: str) -> list[Word]:
+    """Words (level-5 rows with text) of Tesseract's TSV output, in its reading order.
+
+    Example:
+        >>> head = "level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\tword_num\\tleft\\ttop\\twidth\\theight\\tconf\\ttext"
+        >>> parse_tsv(head + "\\n5\\t1\\t1\\t1\\t1\\t1\\t42\\t44\\t72\\t15\\t96.8\\tPatient:\\n")[0].box
+        (42, 44, 114, 59)
+    """
+    lines = tsv.splitlines()
+    if not lines or not lines[0].startswith("level\t"):
+        raise OcrError("E713", "Tesseract output is not TSV (no header line)")
+    words: list[Word] = []
+    for n, row in enumerate(lines[1:], start=2):
+        cols = row.split("\t")
+        if len(cols) < 12:
+            if row.strip():
+                raise OcrError("E713", f"Tesseract TSV line {n} has {len(cols)} columns, expected 12")
+            continue
+        if cols[0] != "5":
+            continue
+        text = "\t".join(cols[11:]).strip()  # a tab inside text would split it: join the rest back
+        try:
+            block, par, line = int(cols[2]), int(cols[3]), int(cols[4])
+            left, top, width, height = (int(c) for c in cols[6:10])
+            conf = float(cols[10])
+        except ValueError as e:
+            raise OcrError("E713", f"Tesseract TSV line {n} has a non-numeric field") from e
+        if not text or width <= 0 or height <= 0:
+            continue
+        words.append(
+            Word(text, (left, top, left + width, top + height), max(conf, 0.0), (block, par, line), len(words))
+        )
+    return words
