@@ -33,7 +33,14 @@ from typing import IO
 from engine.errors import ArtifactError, ConfigError, DeidError, DeviceError, InputError
 from engine.io import dumps_line
 
-PLUGINS = ("training.synth.cli", "training.train_cli", "training.eval_cli", "export.cli", "benchmarks.cli")
+PLUGINS = (
+    "training.synth.cli",
+    "training.train_cli",
+    "training.eval_cli",
+    "export.cli",
+    "benchmarks.cli",
+    "engine.image.cli",
+)
 
 
 class Progress:

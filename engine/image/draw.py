@@ -1,7 +1,8 @@
 """Filled rectangles over the covered regions, in the page's own pixel mode.
 
 Example:
-    >>> out = fill_regions(page, [Region(1, (10, 10, 90, 30), "NAME", None, 0.99, "model")], (0, 0, 0))  # doctest: +SKIP
+    >>> region = Region(1, (10, 10, 90, 30), "NAME", None, 0.99, "model")
+    >>> out = fill_regions(page, [region], (0, 0, 0))                    # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -98,7 +98,14 @@ def read_raster(path: Path, dpi: int) -> Scan:
             for frame in ImageSequence.Iterator(im):
                 frame.load()
                 frames.append(ImageOps.exif_transpose(frame.copy()))
-    except (UnidentifiedImageError, SyntaxError, ValueError, EOFError, OSError, pil.DecompressionBombError) as e:
+    except (
+        UnidentifiedImageError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        OSError,
+        pil.DecompressionBombError,
+    ) as e:
         if isinstance(e, FileNotFoundError | PermissionError | IsADirectoryError):
             raise ImageInputError("E706", f"{path.name}: cannot open ({type(e).__name__})") from e
         raise ImageInputError(

@@ -7,7 +7,8 @@ exactly the words it touches: :func:`span_boxes` returns one box per text line (
 covers the whole word; a span across a line break gets a box on each line).
 
 Example:
-    >>> words = [Word("Dr.", (10, 10, 40, 30), 96, (1, 1, 1), 0), Word("Xai", (50, 10, 80, 30), 95, (1, 1, 1), 1),
+    >>> words = [Word("Dr.", (10, 10, 40, 30), 96, (1, 1, 1), 0),
+    ...          Word("Xai", (50, 10, 80, 30), 95, (1, 1, 1), 1),
     ...          Word("Dunn", (10, 40, 60, 60), 93, (1, 1, 2), 2)]
     >>> page = build_page_text(words)
     >>> page.text
@@ -194,7 +195,9 @@ def page_regions(
         extra = low_conf_neighbours(page, idx, conf_threshold) - covered_all
         covered_all |= extra
         for b in _by_line(page, extra):
-            regions.append(Region(page_no, pad(b, padding, size), s.label, s.subtype, s.score, LOW_CONF_SOURCE))
+            regions.append(
+                Region(page_no, pad(b, padding, size), s.label, s.subtype, s.score, LOW_CONF_SOURCE)
+            )
     if low_conf == "all":
         rest = {i for i, w in enumerate(page.words) if w.conf < conf_threshold} - covered_all
         for i in sorted(rest):

@@ -103,8 +103,9 @@ def parse_tsv(tsv: str) -> list[Word]:
     """Words (level-5 rows with text) of Tesseract's TSV output, in its reading order.
 
     Example:
-        >>> head = "level\\tpage_num\\tblock_num\\tpar_num\\tline_num\\tword_num\\tleft\\ttop\\twidth\\theight\\tconf\\ttext"
-        >>> parse_tsv(head + "\\n5\\t1\\t1\\t1\\t1\\t1\\t42\\t44\\t72\\t15\\t96.8\\tPatient:\\n")[0].box
+        >>> cols = "level page_num block_num par_num line_num word_num left top width height conf text"
+        >>> row = "5 1 1 1 1 1 42 44 72 15 96.8 Patient:"
+        >>> parse_tsv("\\t".join(cols.split()) + "\\n" + "\\t".join(row.split()))[0].box
         (42, 44, 114, 59)
     """
     lines = tsv.splitlines()
@@ -129,6 +130,8 @@ def parse_tsv(tsv: str) -> list[Word]:
         if not text or width <= 0 or height <= 0:
             continue
         words.append(
-            Word(text, (left, top, left + width, top + height), max(conf, 0.0), (block, par, line), len(words))
+            Word(
+                text, (left, top, left + width, top + height), max(conf, 0.0), (block, par, line), len(words)
+            )
         )
     return words

@@ -91,7 +91,7 @@ class FileReport:
         pages: one report per page.
         error: ``[code] message`` when the file failed (its messages name the file, never its text).
         bad_input: the failure was the input's fault (unreadable, encrypted, ...): exit code 2 / 4.
-        timings: seconds spent per stage (``load``, ``ocr`` summed over pages, ``engine``, ``draw``, ``write``).
+        timings: seconds per stage (``load``, ``ocr`` summed over pages, ``engine``, ``draw``, ``write``).
     """
 
     input: Path
@@ -259,7 +259,9 @@ class ImageDeidentifier:
                 )
         except DeidError as e:
             return _Pending(path, None, [], e)
-        futures = [self._submit(p, d or self.config.ocr.dpi) for p, d in zip(scan.pages, scan.dpi, strict=True)]
+        futures = [
+            self._submit(p, d or self.config.ocr.dpi) for p, d in zip(scan.pages, scan.dpi, strict=True)
+        ]
         return _Pending(path, scan, futures, None, time.perf_counter() - t0)
 
     def _finish(self, job: _Pending, outdir: Path, on_page: Callable[[int], None] | None) -> FileReport:

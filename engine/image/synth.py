@@ -26,7 +26,18 @@ FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/us
 Line = list[tuple[str, bool]]
 
 FIRST = ("Harold", "Ellen", "Marcus", "Agnes", "Victor", "Rosalind", "Walter", "Denise", "Gordon", "Miriam")
-LAST = ("Quimby", "Parker", "Okafor", "Lindqvist", "Brennan", "Castillo", "Whitfield", "Novak", "Ferris", "Haddad")
+LAST = (
+    "Quimby",
+    "Parker",
+    "Okafor",
+    "Lindqvist",
+    "Brennan",
+    "Castillo",
+    "Whitfield",
+    "Novak",
+    "Ferris",
+    "Haddad",
+)
 DOC_LAST = ("Lopez", "Chen", "Abernathy", "Kowalski", "Grant", "Moreau", "Delgado", "Tanaka")
 CLINICAL = (
     "The patient was admitted with chest pain and shortness of breath.",
