@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: demo test install install-dev lint bench bench-quick clean
+.PHONY: demo test install install-dev lint bench bench-quick clean image-demo install-image
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,10 +27,25 @@ $(VENV)/.stamp-dev: pyproject.toml requirements-pins.txt | $(BIN)/python
 install: $(VENV)/.stamp-base
 install-dev: $(VENV)/.stamp-dev
 
+# Scanned documents (deid image): Tesseract and the DejaVu fonts (test pages) from Debian, then the
+# [image] extra. CI and the demo run as root on a fresh Debian machine; elsewhere sudo is used.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(VENV)/.stamp-image: pyproject.toml | $(VENV)/.stamp-base
+	@if ! command -v tesseract >/dev/null || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq tesseract-ocr fonts-dejavu-core; fi
+	$(BIN)/pip install -q -c requirements-pins.txt -e '.[image]'
+	touch $@
+
+install-image: $(VENV)/.stamp-image
+
+# Redact the shipped example scan: writes out/image-demo/page.png and page.json (regions, no text).
+image-demo: $(VENV)/.stamp-image
+	$(BIN)/deid image examples/scans/page.png -o out/image-demo --force
+
 demo: $(VENV)/.stamp-base
 	$(BIN)/deid redact examples/ --style tag
 
-test: $(VENV)/.stamp-dev
+test: $(VENV)/.stamp-dev $(VENV)/.stamp-image
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.stamp-dev
