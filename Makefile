@@ -32,7 +32,7 @@ install-dev: $(VENV)/.stamp-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(VENV)/.stamp-image: pyproject.toml | $(VENV)/.stamp-base
 	@if ! command -v tesseract >/dev/null || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq tesseract-ocr fonts-dejavu-core; fi
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr fonts-dejavu-core; fi
 	$(BIN)/pip install -q -c requirements-pins.txt -e '.[image]'
 	touch $@
 
