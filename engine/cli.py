@@ -39,6 +39,9 @@ PLUGINS = (
     "training.eval_cli",
     "export.cli",
     "benchmarks.cli",
+    "engine.redact.cli",
+    "engine.service.cli",
+    "engine.formats.cli",
     "engine.image.cli",
 )
 
@@ -123,6 +126,9 @@ def build_config(args: argparse.Namespace):  # noqa: ANN201 - EngineConfig, impo
         overrides.append(f"redact.style={args.style}")
     if getattr(args, "with_subtype", False):
         overrides.append("redact.with_subtype=true")
+    for flag, key in (("key_file", "redact.key_file"), ("key_env", "redact.key_env")):
+        if getattr(args, flag, None):
+            overrides.append(f"{key}={json.dumps(getattr(args, flag))}")
     if args.config:
         return EngineConfig.from_file(args.config, overrides)
     return EngineConfig.from_overrides(overrides)
@@ -353,7 +359,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_detect)
     p = sub.add_parser("redact", help="write redacted text")
     _add_engine_args(p)
-    p.add_argument("--style", choices=["tag", "mask"], help="[NAME] tags (default) or *** masks")
+    p.add_argument(
+        "--style",
+        choices=["tag", "mask", "surrogate", "hash", "encrypt"],
+        help="[NAME] tags (default), *** masks, realistic surrogates, keyed [NAME:3f9a1c] hashes, or "
+        "reversible [NAME:enc:...] tokens; per label: --set redact.styles.ID=tag (docs/operators.md)",
+    )
+    p.add_argument("--key-file", help="secret for surrogate/hash/encrypt (else the env variable DEID_KEY)")
+    p.add_argument("--key-env", help="environment variable holding the secret (default DEID_KEY)")
     p.add_argument("--with-subtype", action="store_true", help="tags like [NAME:DOCTOR]")
     p.add_argument(
         "--include-phi",

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from engine.errors import ConfigError
 
@@ -115,12 +115,44 @@ class HybridConfig(_Frozen):
     )
 
 
-class RedactConfig(_Frozen):
-    """How spans are replaced."""
+RedactStyle = Literal["tag", "mask", "surrogate", "hash", "encrypt"]
 
-    style: Literal["tag", "mask"] = Field("tag", description="tag: [NAME]; mask: '*' per character.")
+
+class RedactConfig(_Frozen):
+    """How spans are replaced (operators: engine.redact.operators). The key itself is never in here."""
+
+    style: RedactStyle = Field(
+        "tag",
+        description="tag: [NAME]; mask: '*' per character; surrogate: realistic consistent values, dates "
+        "shifted; hash: [NAME:3f9a1c] (keyed); encrypt: [NAME:enc:...] (reversible with the key).",
+    )
+    styles: dict[str, RedactStyle] = Field(
+        default_factory=dict,
+        description="Per label or subtype, a style that wins over `style`, e.g. {\"ID\": \"tag\", "
+        "\"NAME\": \"surrogate\"}; a subtype entry wins over its category.",
+    )
     with_subtype: bool = Field(False, description="tag style: [NAME:DOCTOR] instead of [NAME].")
     mask_char: str = Field("*", min_length=1, max_length=1, description="mask style character.")
+    key_file: str | None = Field(
+        None, description="File holding the secret for surrogate/hash/encrypt (read, never stored)."
+    )
+    key_env: str = Field(
+        "DEID_KEY", min_length=1, description="Environment variable holding the secret when no key_file."
+    )
+    hash_length: int = Field(6, ge=4, le=64, description="hash style: hex digits kept of the HMAC.")
+    surrogate_scope: Literal["group", "corpus"] = Field(
+        "group",
+        description="Surrogate consistency: per patient (group; the document when there is none) or "
+        "across the corpus. Date offsets follow the same scope.",
+    )
+    min_shift_days: int = Field(30, ge=1, description="Smallest date shift (days, either direction).")
+    max_shift_days: int = Field(365, ge=1, le=36500, description="Largest date shift (days).")
+
+    @model_validator(mode="after")
+    def _shift_range(self) -> RedactConfig:
+        if self.min_shift_days > self.max_shift_days:
+            raise ValueError("min_shift_days must be <= max_shift_days")
+        return self
 
 
 class EngineConfig(_Frozen):

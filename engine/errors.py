@@ -57,6 +57,10 @@ class DetectionError(DeidError):
     """A detector failed while processing a document (the engine fails closed on it)."""
 
 
+class OperatorError(DeidError):
+    """A redaction operator failed or would have left the original mention in the output."""
+
+
 class ParityError(DeidError):
     """An exported model does not match its PyTorch source within tolerance."""
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
-from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ from engine.errors import ConfigError, DeidError, DetectionError
 from engine.io import as_document
 from engine.model.runner import ModelRunner
 from engine.model.session import make_session
-from engine.redact.apply import redact
+from engine.redact.operators import Redactor, tag_redactor
 from engine.text.normalize import NormalizedView
 from engine.text.windows import make_windows
 from engine.types import Document, Result, Span
@@ -58,6 +58,8 @@ class Deidentifier:
         config: engine configuration (defaults: embedded model, all layers on, tag redaction).
         artifacts: an already loaded artifact directory (skips loading ``config.model_dir``).
         hybrid: an already built hybrid layer (tests inject failing ones).
+        operators: custom operators per label or subtype, ``fn(value, span) -> str`` (they win over
+            ``config.redact``; in-process only, a ``ParallelDeidentifier`` cannot ship them).
     """
 
     def __init__(
@@ -65,8 +67,11 @@ class Deidentifier:
         config: EngineConfig | None = None,
         artifacts: Artifacts | None = None,
         hybrid: Any | None = None,
+        operators: Mapping[str, Callable[[str, Span], str]] | None = None,
     ) -> None:
         self.config = config or EngineConfig()
+        # keyed styles load the secret now, and refuse to run without one (E130)
+        self.redactor = Redactor.from_config(self.config.redact, operators)
         self.timer = StageTimer()
         layers = self.config.layers
         self.artifacts = artifacts or load_artifacts(self.config.model_dir)
@@ -194,7 +199,7 @@ class Deidentifier:
 
     def _result(self, doc: Document, spans: list[Span], do_redact: bool) -> Result:
         t0 = time.perf_counter()
-        res = build_result(doc, spans, do_redact, self.config)
+        res = build_result(doc, spans, do_redact, self.config, self.redactor)
         if do_redact:
             self.timer.add("redact", t0)
         return res
@@ -223,19 +228,25 @@ def iter_chunks(
         yield chunk
 
 
-def build_result(doc: Document, spans: list[Span], do_redact: bool, config: EngineConfig) -> Result:
-    """The :class:`Result` of ``doc`` with ``spans``; redacted as ``config.redact`` says when asked."""
+def build_result(
+    doc: Document, spans: list[Span], do_redact: bool, config: EngineConfig, redactor: Redactor | None = None
+) -> Result:
+    """The :class:`Result` of ``doc`` with ``spans``; redacted by ``redactor`` when asked.
+
+    Without a ``redactor`` one is built from ``config.redact`` (keyed styles then load the key).
+    """
     if not do_redact:
         return Result(doc.id, doc.text, tuple(spans), group=doc.group)
-    rc = config.redact
-    out, reps = redact(doc.text, spans, rc.style, rc.with_subtype, rc.mask_char)
+    redactor = redactor or Redactor.from_config(config.redact)
+    out, reps = redactor.redact(doc, spans)
     return Result(doc.id, doc.text, tuple(spans), out, reps, group=doc.group)
 
 
 def redact_all_result(doc: Document, error: str, do_redact: bool, config: EngineConfig) -> Result:
     """Fail closed: the whole document is one ``REDACTED`` span, with the error recorded."""
     spans = [Span(0, len(doc.text), REDACT_ALL_LABEL, None, 1.0, "on_error")] if doc.text.strip() else []
-    res = build_result(doc, spans, do_redact, config)
+    # a tag, whatever the style: this path must not depend on a key or on the operator that failed
+    res = build_result(doc, spans, do_redact, config, tag_redactor(config.redact))
     return Result(res.id, res.text, res.spans, res.redacted, res.replacements, error, doc.group)
 
 

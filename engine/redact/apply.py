@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from engine.types import Replacement, Span
 
@@ -39,8 +39,12 @@ def redact(
     style: str = "tag",
     with_subtype: bool = False,
     mask_char: str = "*",
+    render_fn: Callable[[Span], str] | None = None,
 ) -> tuple[str, tuple[Replacement, ...]]:
     """Replace ``spans`` in ``text``; returns the output and one :class:`Replacement` per span.
+
+    ``render_fn`` gives each span's replacement instead of ``style`` (the operators of
+    :class:`engine.redact.operators.Redactor` use it).
 
     Raises:
         ValueError: if spans overlap (resolve them first) or fall outside the text.
@@ -56,7 +60,7 @@ def redact(
     # Right to left: each replacement leaves the offsets of earlier spans untouched.
     strings = []
     for s in reversed(ordered):
-        rep = render(s, text, style, with_subtype, mask_char)
+        rep = render_fn(s) if render_fn is not None else render(s, text, style, with_subtype, mask_char)
         pieces.append(text[s.end : pos])
         pieces.append(rep)
         strings.append(rep)
