@@ -1,0 +1,218 @@
+"""Offsets -> boxes: page text in reading order, spans at word starts, inside words, across lines and
+pages; uncertain words next to PHI; TSV parsing; config validation; drawing. No Tesseract needed."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PIL")
+
+from engine.errors import ConfigError  # noqa: E402
+from engine.image.config import ImageConfig  # noqa: E402
+from engine.image.errors import CODES, OcrError  # noqa: E402
+from engine.image.layout import (  # noqa: E402
+    LOW_CONF_SOURCE,
+    build_page_text,
+    pad,
+    page_regions,
+    span_boxes,
+)
+from engine.image.ocr import Word, parse_tsv  # noqa: E402
+from engine.types import Span  # noqa: E402
+
+ROWS = {(1, 1, 1): 0, (1, 1, 2): 1, (1, 2, 1): 2}
+
+
+def _w(text: str, x: int, line: tuple[int, int, int], i: int, conf: float = 95.0) -> Word:
+    top = 10 + 30 * ROWS[line]
+    return Word(text, (x, top, x + 10 * len(text), top + 20), conf, line, i)
+
+
+# Page 1: "Patient: John Smith" / "seen by Dr." / "Xai Dunn today" (a new paragraph after line 2)
+PAGE1 = [
+    _w("Patient:", 10, (1, 1, 1), 0),
+    _w("John", 100, (1, 1, 1), 1),
+    _w("Smith", 150, (1, 1, 1), 2),
+    _w("seen", 10, (1, 1, 2), 3),
+    _w("by", 60, (1, 1, 2), 4),
+    _w("Dr.", 90, (1, 1, 2), 5),
+    _w("Xai", 10, (1, 2, 1), 6),
+    _w("Dunn", 50, (1, 2, 1), 7),
+    _w("today", 100, (1, 2, 1), 8),
+]
+# Page 2: one line, other positions (a page's spans map through that page's words only)
+PAGE2 = [_w("MRN", 20, (1, 1, 1), 0), _w("4482913", 70, (1, 1, 1), 1)]
+
+
+def test_page_text_reading_order_and_offsets() -> None:
+    page = build_page_text(PAGE1)
+    assert page.text == "Patient: John Smith\nseen by Dr.\n\nXai Dunn today"
+    assert len(page.offsets) == len(PAGE1)
+    for w, o in zip(page.words, page.offsets, strict=True):
+        assert o is not None
+        assert page.text[o[0] : o[1]] == w.text
+
+
+# (name, page, start, end, expected word indices grouped by line)
+CASES = [
+    ("word start to end", PAGE1, 9, 13, [[1]]),
+    ("two words on a line", PAGE1, 9, 19, [[1, 2]]),
+    ("inside a word covers the word", PAGE1, 11, 12, [[1]]),
+    ("word prefix", PAGE1, 14, 16, [[2]]),
+    ("across a line break", PAGE1, 14, 24, [[2], [3]]),
+    ("across a paragraph break", PAGE1, 28, 41, [[5], [6, 7]]),
+    ("three lines", PAGE1, 9, 41, [[1, 2], [3, 4, 5], [6, 7]]),
+    ("last word of the page", PAGE1, 41, 46, [[8]]),
+    ("page 2: same offsets, its own words", PAGE2, 0, 3, [[0]]),
+    ("page 2: inside the number", PAGE2, 6, 8, [[1]]),
+    ("separator only: no box", PAGE1, 19, 20, []),
+]
+
+
+@pytest.mark.parametrize(("name", "words", "start", "end", "lines"), CASES, ids=[c[0] for c in CASES])
+def test_span_to_boxes(name: str, words: list[Word], start: int, end: int, lines: list[list[int]]) -> None:
+    page = build_page_text(words)
+    boxes = span_boxes(Span(start, end, "NAME"), page)
+    assert len(boxes) == len(lines)
+    for box, idx in zip(boxes, lines, strict=True):
+        ws = [words[i].box for i in idx]
+        assert box == (
+            min(b[0] for b in ws),
+            min(b[1] for b in ws),
+            max(b[2] for b in ws),
+            max(b[3] for b in ws),
+        )
+
+
+def test_regions_are_padded_clipped_and_carry_no_text() -> None:
+    page = build_page_text(PAGE1)
+    regions = page_regions(3, page, [Span(9, 19, "NAME", "PATIENT", 0.9, "model")], (165, 100), padding=5)
+    assert len(regions) == 1
+    r = regions[0]
+    assert r.page == 3
+    assert r.box == (95, 5, 165, 35)  # John..Smith grown by 5 px, the right edge clipped to the page
+    assert r.to_dict() == {
+        "page": 3,
+        "box": list(r.box),
+        "label": "NAME",
+        "subtype": "PATIENT",
+        "score": 0.9,
+        "source": "model",
+    }
+    assert pad((0, 0, 4, 4), 3, (5, 5)) == (0, 0, 5, 5)
+
+
+# (name, confidences by word index, span, expected extra word indices covered as low_conf)
+LOW = [
+    ("uncertain right neighbour", {3: 40}, (14, 19), []),  # next line: not a neighbour
+    ("uncertain word after the span", {2: 40}, (9, 13), [2]),
+    ("chain of uncertain words", {1: 30, 0: 20}, (14, 19), [0, 1]),
+    ("certain neighbour stops the chain", {0: 20}, (14, 19), []),
+    ("uncertain word before the span", {5: 50}, (42, 46), []),  # 'today' is on the paragraph's line
+    ("uncertain left neighbour on the line", {7: 50, 6: 10}, (41, 46), [6, 7]),
+]
+
+
+@pytest.mark.parametrize(("name", "confs", "span", "extra"), LOW, ids=[c[0] for c in LOW])
+def test_uncertain_words_next_to_phi_are_covered(
+    name: str, confs: dict[int, float], span: tuple[int, int], extra: list[int]
+) -> None:
+    words = [Word(w.text, w.box, confs.get(i, w.conf), w.line, i) for i, w in enumerate(PAGE1)]
+    page = build_page_text(words)
+    regions = page_regions(1, page, [Span(*span, "NAME")], (1000, 1000), conf_threshold=70)
+    low = [r for r in regions if r.source == LOW_CONF_SOURCE]
+    assert sorted(i for i, w in enumerate(words) if any(_inside(w.box, r.box) for r in low)) == extra
+    assert all(r.label == "NAME" for r in low)
+
+
+def _inside(b: tuple[int, int, int, int], r: tuple[int, int, int, int]) -> bool:
+    return r[0] <= b[0] and r[1] <= b[1] and b[2] <= r[2] and b[3] <= r[3]
+
+
+def test_word_left_out_of_text_between_phi_words_is_covered() -> None:
+    words = [Word(w.text, w.box, 5.0 if i == 2 else w.conf, w.line, i) for i, w in enumerate(PAGE1)]
+    page = build_page_text(words, min_conf=20)
+    assert page.offsets[2] is None
+    assert page.text.startswith("Patient: John\nseen")
+    regions = page_regions(1, page, [Span(9, 13, "NAME")], (1000, 1000), conf_threshold=70)
+    assert any(_inside(words[2].box, r.box) and r.source == LOW_CONF_SOURCE for r in regions)
+
+
+def test_low_conf_all_covers_every_uncertain_word() -> None:
+    words = [Word(w.text, w.box, 50.0 if i in (0, 8) else w.conf, w.line, i) for i, w in enumerate(PAGE1)]
+    regions = page_regions(1, build_page_text(words), [], (1000, 1000), conf_threshold=70, low_conf="all")
+    assert sorted(r.box for r in regions) == sorted([words[0].box, words[8].box])
+    assert {r.label for r in regions} == {"LOW_CONFIDENCE"}
+
+
+HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+
+
+def test_parse_tsv_keeps_words_in_order_and_skips_layout_rows() -> None:
+    rows = [
+        "1\t1\t0\t0\t0\t0\t0\t0\t800\t600\t-1\t",
+        "4\t1\t1\t1\t1\t0\t40\t44\t300\t20\t-1\t",
+        "5\t1\t1\t1\t1\t1\t40\t44\t72\t15\t96.5\tPatient:",
+        "5\t1\t1\t1\t1\t2\t120\t44\t40\t15\t91\t ",
+        "5\t1\t1\t1\t1\t3\t170\t44\t50\t15\t-1\tSmith",
+    ]
+    words = parse_tsv("\n".join([HEADER, *rows]))
+    assert [w.text for w in words] == ["Patient:", "Smith"]
+    assert words[0].box == (40, 44, 112, 59)
+    assert words[1].conf == 0.0 and words[1].index == 1
+    assert words[0].line == (1, 1, 1)
+
+
+@pytest.mark.parametrize("bad", ["", "no header\n5\t1", HEADER + "\n5\t1\t1\t1\t1\t1\tx\t1\t1\t1\t90\tA"])
+def test_parse_tsv_rejects_garbage(bad: str) -> None:
+    with pytest.raises(OcrError) as e:
+        parse_tsv(bad)
+    assert e.value.code == "E713"
+
+
+CONFIGS = [
+    (["image.ocr.psm=11"], "ocr.psm", 11),
+    (["image.draw.color=#808080"], "draw.color", "#808080"),
+    (['image.labels=["NAME","DATE"]'], "labels", ("NAME", "DATE")),
+    (["image.draw.padding=0", "decode.o_threshold=0.5"], "draw.padding", 0),
+]
+
+
+@pytest.mark.parametrize(("overrides", "field", "value"), CONFIGS)
+def test_image_config_overrides(overrides: list[str], field: str, value: object) -> None:
+    cfg: object = ImageConfig.from_overrides(overrides)
+    for part in field.split("."):
+        cfg = getattr(cfg, part)
+    assert cfg == value
+
+
+@pytest.mark.parametrize(
+    "bad", ["image.ocr.psm=14", "image.draw.color=grey", "image.on_ocr_error=skip", "image.nope=1"]
+)
+def test_image_config_rejects_bad_values(bad: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        ImageConfig.from_overrides([bad])
+    assert e.value.code == "E700"
+    assert "image." in str(e.value)
+
+
+def test_error_codes_are_unique_e7xx() -> None:
+    assert all(c.startswith("E7") and len(c) == 4 for c in CODES)
+
+
+MODES = [("RGB", (0, 0, 0)), ("L", 0), ("1", 0), ("RGBA", (0, 0, 0, 255)), ("P", (0, 0, 0)), ("I;16", 0)]
+
+
+@pytest.mark.parametrize(("mode", "black"), MODES)
+def test_fill_regions_in_each_pixel_mode(mode: str, black: object) -> None:
+    from PIL import Image
+
+    from engine.image.draw import fill_regions, ocr_view
+    from engine.image.layout import Region
+
+    page = Image.new("RGB", (40, 30), (255, 255, 255)).convert(mode)
+    out = fill_regions(page, [Region(1, (10, 5, 20, 15), "NAME", None, 1.0, "model")], (0, 0, 0))
+    assert out.getpixel((10, 5)) == black and out.getpixel((19, 14)) == black
+    assert out.getpixel((20, 15)) != black and out.getpixel((9, 5)) != black  # half-open box
+    assert page.getpixel((10, 5)) != black  # the input page is not modified
+    assert ocr_view(out).mode == "L"
