@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -171,3 +172,47 @@ def render_page(
         page = page.convert(mode)
     page.info["dpi"] = (dpi, dpi)
     return SynthPage(page, mask, tuple(words), dpi)
+
+
+def phi_coverage(
+    page: SynthPage, redacted: Image, rgb: tuple[int, int, int], tol: int = 0
+) -> dict[int, float]:
+    """For each PHI word (by mask label), the fraction of its ink pixels filled with ``rgb`` (±``tol``)."""
+    import numpy as np
+
+    mask = np.asarray(page.phi_mask)
+    out = np.asarray(redacted.convert("RGB"), dtype=np.int16)
+    if out.shape[:2] != mask.shape:
+        raise ValueError(f"redacted page {out.shape[:2]} and mask {mask.shape} differ in size")
+    filled = (np.abs(out - np.array(rgb, dtype=np.int16)) <= tol).all(axis=2)
+    cover: dict[int, float] = {}
+    for w in page.words:
+        if w.phi:
+            ink = mask == w.label
+            cover[w.label] = float(filled[ink].mean()) if ink.any() else 1.0
+    return cover
+
+
+def _norm(token: str) -> str:
+    return "".join(ch for ch in token.lower() if ch.isalnum())
+
+
+def leaked(phi: Iterable[str], ocr_tokens: Iterable[str]) -> list[str]:
+    """PHI strings that OCR still reads: a token equal to, or containing, the PHI string (alphanumerics).
+
+    Example: ``leaked(["(617)", "Quimby"], ["Patient:", "Quimby,"])`` -> ``["Quimby"]``.
+    """
+    seen = [_norm(t) for t in ocr_tokens]
+    out = []
+    for p in phi:
+        n = _norm(p)
+        if len(n) >= 3 and any(n in t for t in seen):
+            out.append(p)
+    return out
+
+
+def readable(page: SynthPage, ocr_tokens: Iterable[str]) -> float:
+    """The fraction of non-PHI words (two or more alphanumerics) that OCR reads back exactly."""
+    seen = {_norm(t) for t in ocr_tokens}
+    words = [_norm(w.text) for w in page.words if not w.phi and len(_norm(w.text)) >= 2]
+    return sum(w in seen for w in words) / max(len(words), 1)
