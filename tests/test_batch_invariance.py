@@ -62,12 +62,19 @@ def test_a_patients_notes_get_the_same_spans_in_any_batch(notes: list[Document])
     _check_invariance(notes, reference)
 
 
-def test_a_dynamic_int8_graph_runs_one_window_per_call(tiny_artifact_int8) -> None:  # noqa: ANN001
-    art = load_artifacts(tiny_artifact_int8)
-    if art.batch_invariant:
-        pytest.skip("the export froze the scales; covered above")
-    deid = Deidentifier(EngineConfig.from_overrides([f"model_dir={tiny_artifact_int8}", "runtime.batch_size=8"]))
+def test_a_dynamic_int8_graph_runs_one_window_per_call(tiny_artifact_int8, tmp_path) -> None:  # noqa: ANN001
+    import shutil
+
+    dynamic = tmp_path / "dynamic"
+    shutil.copytree(tiny_artifact_int8, dynamic)
+    manifest = json.loads((dynamic / "manifest.json").read_text())
+    del manifest["quantization"]["activation_scales"]  # as exported before scales were frozen
+    (dynamic / "manifest.json").write_text(json.dumps(manifest))
+    assert not load_artifacts(dynamic).batch_invariant
+    deid = Deidentifier(EngineConfig.from_overrides([f"model_dir={dynamic}", "runtime.batch_size=8"]))
     assert deid.runner is not None and deid.runner.batch_size == 1
+    frozen = Deidentifier(EngineConfig.from_overrides([f"model_dir={tiny_artifact_int8}", "runtime.batch_size=8"]))
+    assert frozen.runner is not None and frozen.runner.batch_size == 8
 
 
 @pytest.mark.parametrize(

@@ -83,9 +83,13 @@ def test_missing_fusion_is_reported() -> None:
 
 def test_int8_graph_is_quantized(tiny_artifact_int8: Path, tiny_artifact: Path) -> None:
     ops = op_histogram(tiny_artifact_int8 / MODEL)
-    assert ops.get("MatMulInteger", 0) > 0 and ops.get("DynamicQuantizeLinear", 0) > 0
+    # frozen activation scales (export.freeze_scales): static QuantizeLinear, no per-call scale
+    assert ops.get("MatMulIntegerToFloat", 0) > 0 and ops.get("QuantizeLinear", 0) > 0
+    assert ops.get("DynamicQuantizeLinear", 0) == 0 and ops.get("MatMulInteger", 0) == 0
     assert ops.get("QAttention", 0) == NUM_LAYERS
-    m = load_artifacts(tiny_artifact_int8).manifest
+    art = load_artifacts(tiny_artifact_int8)
+    m = art.manifest
+    assert art.batch_invariant and m["quantization"]["activation_scales"]["frozen_nodes"] > 0
     assert m["precision"] == "int8"
     assert m["quantization"]["per_channel"] is True and m["quantization"]["reduce_range"] is False
     assert m["files"][MODEL]["bytes"] < _manifest(tiny_artifact)["files"][MODEL]["bytes"]
