@@ -51,6 +51,8 @@ WEEKDAYS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed weds thu thur thurs "
     "fri sat sun mondays tuesdays wednesdays thursdays fridays saturdays sundays".split()
 )
+#: Dialysis-style weekday schedules: 'MWF', 'TTHS', 'T-Th-Sa', 'tu/th/sa'.
+_SCHEDULE = re.compile(r"(?i)(?:m|tu?|w|th|f|sa?|su)(?:[/-]?(?:m|tu?|w|th|f|sa?|su)){1,6}")
 DATE_WORDS = (
     MONTHS
     | WEEKDAYS
@@ -75,7 +77,7 @@ MEASURE_WORDS = frozenset(
     """hr bp sbp dbp map maps nbp abp art aline rr resp resps sat sats spo2 sao2 svo2 scvo2 o2 fio2 peep
     psv ps cpap bipap ac simv imv prvc aprv tv tvs vt vts mv pip pips plat rsbi cvp pcwp wedge pap paps pad
     pas pa ci co
-    svr pvr icp cpp temp tmax t hct hgb hb wbc plt plts inr ptt pt bun cr creat k na cl hco3 co2 mg ca phos
+    svr pvr icp cpp temp tmax t hct hgb hb wbc plt plts inr ptt bun cr creat k na cl hco3 co2 mg ca phos
     glucose gluc fs fsbs fsbg bs bg lactate lac ck cpk mb trop troponin bnp ldh alt ast bili tbili amylase
     lipase albumin alb ph pco2 po2 pao2 paco2 abg abgs vbg gas gases lytes u uo urine output ivf gtt drip
     rate weight wt ht iabp augmentation pulse pulses cuff ef nif rsbi etco2 pressure pressures pressors
@@ -109,9 +111,16 @@ _FULL_DATE = re.compile(
 )
 #: A month/day date with a typo in its year separator ('11/21.93').
 _LOOSE_DATE = re.compile(r"(0?[1-9]|1[0-2])/(0?[1-9]|[12][0-9]|3[01])[.-]([0-9]{2}|[0-9]{4})")
+#: Cues after which even a year-shaped number is a clock time ('@ 2030', 'present 1910').
+_CLOCK_CUES = TIME_CUES - frozenset("from to by since until till before after".split())
+#: Vent settings and doses written with 'x': '700x10', '12X450X40', '800x60x10' (not an ID like 9731X5093).
+_TIMES = re.compile(r"(?<![0-9A-Za-z])[0-9]{1,4}(?:[xX*][0-9]{1,3}){1,3}(?![0-9])")
+_ISO_DATE = re.compile(r"(?:19|20|21)[0-9]{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12][0-9]|3[01])")
+_NUMBER_SUFFIXES = frozenset("s st nd rd th x po pr iv sq sc im ns ln n m".split())
+_UNIT_WORDS = frozenset("ps peep psv ips cpap imv simv fio2 o2 rr tv vt hr bp".split())
 _HHMM = re.compile(r"(?:[01][0-9]|2[0-3])[0-5][0-9]")
 _SLASH_CHAIN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\s?/\s?-?[0-9]*\.?[0-9]+\s?/\s?-?[0-9.]+")
-_PHONE = re.compile(r"(?<![0-9])(?:[0-9]{3}[-.])?[0-9]{3,6}-[0-9]{4}(?![0-9])")
+_PHONE = re.compile(r"(?<![0-9])(?:(?:[0-9]{3}[-.])?[0-9]{3,6}|[0-9])-[0-9]{4}(?![0-9])")
 #: Words whose values are written with a slash (BP 120/60, PSV 10/5): a valid m/d right after is a value.
 SLASH_WORDS = frozenset(
     "bp bps nbp abp art pap paps pa psv ps cpap bipap peep simv imv prvc vent settings setting ie wean "
@@ -165,7 +174,9 @@ NAME_CUES_BEFORE = frozenset(
     sister sisters brother brothers mother father mom dad friend friends niece nephew aunt uncle cousin hcp
     proxy guardian girlfriend boyfriend fiance fiancee grandson granddaughter grandmother grandfather
     stepson stepdaughter spouse partner per by with called call spoke speak paged page notified team attending
-    fellow resident intern pcp name named dtr neice and to from""".split()
+    fellow resident intern pcp name named dtr neice and to from consultant consultants transcriptionist
+    transcribed dictated signed entered reviewed user cc provider contact emergency surgeon surgeons
+    physician physicians nurse nurses author cosigned""".split()
 )
 #: Words just after a person's name: credentials, relations in parentheses, verbs of contact.
 NAME_CUES_AFTER = frozenset(
@@ -213,6 +224,13 @@ def shape_veto(text: str, span: Span, vocab: frozenset[str] = frozenset()) -> st
         r"(?:www|http|\.(?:com|org|net|edu|gov))", surface.lower()
     ):
         return "shape" if trivial else None
+    if (
+        span.label == "DATE"
+        and len(surface.strip()) >= 3
+        and _SCHEDULE.fullmatch(surface.strip())
+        and surface.strip().lower() not in (AMBIGUOUS_DATE_WORDS | WEEKDAYS | vocab)
+    ):
+        return None  # 'MWF', 'T-Th-Sa': a weekday schedule
     if span.label == "DATE":
         if not any(w in DATE_WORDS for w in words):
             return "shape" if trivial or not maybe_name else None
@@ -284,6 +302,69 @@ def measure_context(text: str, pos: int) -> bool:
     return False
 
 
+def _measure_word_right_before(text: str, pos: int) -> bool:
+    """True when the word right before ``pos`` (past ':', '=') is a measurement word ('VT 900-1500')."""
+    words = [w for w in _words_before(text, pos, 3) if w not in (":", "=", "-", "of")]
+    return bool(words) and words[0] in MEASURE_WORDS
+
+
+def _id_like(text: str, a: int, b: int) -> bool:
+    """True when the number run ``[a, b)`` sits in an identifier-shaped token: two or more dashes or dots
+    between digit groups (MRN 19-790-088, phone 671.387.9427), or letters and digits mixed in one token
+    (P19-93341, 7NU9-AT3) other than a unit or time suffix ('4lnc', '15ps', '92K', '12am')."""
+    run = text[a:b]
+    if re.fullmatch(r"[0-9]+(?:-[0-9]+){2,}|[0-9]{3}\.[0-9]{3}\.[0-9]{4}", run) and not _FULL_DATE.fullmatch(
+        run
+    ):
+        return True
+    s, e = a, b
+    while s > 0 and (text[s - 1].isalnum() or text[s - 1] == "-" and s > 1 and text[s - 2].isalnum()):
+        s -= 1
+    while e < len(text) and (text[e].isalnum() or text[e] == "-" and text[e + 1 : e + 2].isalnum()):
+        e += 1
+    token = text[s:e].strip("-#")
+    if not any(c.isalpha() for c in token) or re.fullmatch(r"[0-9]{1,4}(?:[xX*][0-9]{1,4}){1,3}", token):
+        return False  # no letters, or vent settings and doses ('12X450X40', '800x60x10')
+    head = re.match(r"[A-Za-z]+", token)
+    tail = token[len(token.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")) :]
+    if head and len(head.group()) >= 2 and head.group().lower() in MEASURE_WORDS | _UNIT_WORDS:
+        return False  # 'peep5', 'map57', 'tv800'
+    low = tail.lower()
+    if (
+        tail
+        and (not head or head.group().lower() in ("x", "q", "d"))
+        and (_UNIT.match(low) or _TIME_SUFFIX.match(low) or low in _NUMBER_SUFFIXES or low.startswith("mc"))
+    ):
+        return False  # '4lnc', '92K', '12am', '90s', '1st', '50mcgs', '98.2po'
+    if head and head.group().lower() in ("x", "q", "d") and re.fullmatch(r"[0-9]{1,2}", token[head.end() :]):
+        return False  # 'x2', 'q8', 'd5': times, frequencies, fluids
+    return bool(re.search(r"[A-Za-z][0-9]|[0-9][A-Za-z]", token))
+
+
+def _address_like(text: str, span: Span) -> bool:
+    """True for a place written as in an address: after 'City, ', before a ZIP, or the first word of a
+    title-case place name ('New Hampshire')."""
+    before = text[max(0, span.start - 2) : span.start]
+    after = text[span.end : span.end + 8]
+    if not text[span.start : span.start + 1].isupper():
+        return False
+    zip_after = bool(re.match(r",? ?[0-9]{5}(?![0-9])", after))
+    nxt = re.match(r" [A-Z][a-z]+", after)
+    title = text[span.start + 1 : span.end].islower()
+    return zip_after or (before.endswith(", ") and bool(re.match(r"[.\n]|$", after))) or bool(title and nxt)
+
+
+_INITIALS_LINE = re.compile(r"(?:[A-Za-z ]{0,20}:\s*)?[A-Za-z]{1,4}(?:/[A-Za-z0-9]{1,8}){1,4}\s*")
+
+
+def _initials_line(text: str, span: Span) -> bool:
+    """True when the span sits in a dictation-initials line ('Dictated by: HA/GM/muni')."""
+    ls = text.rfind("\n", 0, span.start) + 1
+    le = text.find("\n", span.end)
+    line = text[ls : le if le >= 0 else len(text)]
+    return bool(_INITIALS_LINE.fullmatch(line.strip()))
+
+
 def _slash_word_before(text: str, pos: int) -> bool:
     """True when a slash-valued word (BP, PSV, CPAP, ...) precedes ``pos`` past filler and one number."""
     numbers = 0
@@ -316,7 +397,11 @@ def clinical_number_veto(text: str, span: Span) -> str | None:
     if span.label not in _NUMERIC_LABELS and span.subtype != "ZIP":
         return None
     surface = text[span.start : span.end]
-    if any(w in DATE_WORDS for w in _words(surface)):
+    if (
+        any(w in DATE_WORDS for w in _words(surface))
+        or re.search(r"[\w.%+-]@[\w-]", surface)
+        or "://" in surface
+    ):
         return None
     chain = _SLASH_CHAIN.search(surface)
     if chain and not _FULL_DATE.search(chain.group()):
@@ -338,24 +423,38 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
     run = text[a:b]
     if (_FULL_DATE.fullmatch(run) or _LOOSE_DATE.fullmatch(run)) and span.label == "DATE":
         return text[b : b + 1] == "%"  # 7/22/2011 is a date whatever precedes it; '10/5/50%' is a setting
+    if _ISO_DATE.fullmatch(run) and span.label == "DATE":
+        return False  # 2022-12-03
     time_range = re.fullmatch(r"([0-9]{4})-([0-9]{4})", run)
     if time_range and all(_HHMM.fullmatch(g) for g in time_range.groups()):
         return True  # 1700-0700, 0330-0630: a span of clock times
-    if _PHONE.search(run) and not measure_context(text, a):
-        return False  # 410-555-9876, 202-6694: phone shapes are measurements only after 'VT', 'TV', ...
-    after = text[b : b + 12].lower()
-    before = _words_before(text, a, 1)
+    if _PHONE.search(run) and not _measure_word_right_before(text, a):
+        return False  # 410-555-9876, 202-6694: phone shapes are measurements only right after 'VT', 'TV'
     if (
-        text[a - 1 : a] == "+"
-        or re.match(r"x[0-9]", after)
-        or text[a - 1 : a] == "x"
-        and text[a - 2 : a - 1].isdigit()
+        text[a - 1 : a] in ("+", "-")
+        and not text[a - 2 : a - 1].isalnum()
+        and len(run) >= 3
+        or any(m.start() <= start and end <= m.end() for m in _TIMES.finditer(text, max(0, a - 16), b + 16))
     ):
         return True  # '+4701' (fluid balance), '700x10' (vent settings, doses)
     digits = sum(c.isdigit() for c in run)
-    if span.label in ("ID", "CONTACT") and digits <= 2:
+    lead = text[a - 1 : a]
+    alone = (not lead.isalnum() or lead in "xX#" and not text[a - 2 : a - 1].isalnum()) and not text[
+        b : b + 1
+    ].isalnum()
+    if span.label in ("ID", "CONTACT") and digits <= 2 and alone:
         return True  # '#18 & 20': gauges, counts; no ID or phone has two digits
+    if span.subtype == "ZIP" and re.fullmatch(r"[0-9]{5}(?:-[0-9]{4})?", run):
+        return False  # 'Lakemba, CO 81508'
+    if _id_like(text, a, b):
+        return False  # MRN 19-790-088, Acct P19-93341, 671.387.9427, member ID 7NU9-AT3-WL40
+    after = text[b : b + 12].lower()
+    before = _words_before(text, a, 1)
     context = measure_context(text, a)
+    if span.label in ("ID", "CONTACT") and re.fullmatch(
+        r"[0-9]{5,}|[0-9]{1,4}-[0-9]{5,}|[0-9]{5,}-[0-9]{1,4}", run
+    ):
+        return False  # long plain numbers are identifiers (MRN 8-757418, pager 36472)
     parts = re.split(r"[/]", run)
     decimal = re.search(r"[0-9]\.[0-9]", run) is not None or (
         text[a - 1 : a] == "." and not text[a - 2 : a - 1].isalnum()
@@ -372,12 +471,24 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
             )
         ):
             return True
-        if span.label == "AGE" and before[:1] not in (["her"], ["his"], ["their"], ["early"], ["late"]):
+        if span.label == "AGE" and before[:1] not in (
+            ["her"],
+            ["his"],
+            ["their"],
+            ["early"],
+            ["late"],
+            ["pt"],
+            ["patient"],
+            ["age"],
+            ["aged"],
+        ):
             return True  # an age in decades needs 'in her 90s'; 'HIGH 90'S' is a saturation
         if (
             span.label != "AGE"
             and len(num) == 2
-            and (text[a - 1 : a] not in ("'", "’") and before[:1] != ["the"])
+            and (
+                text[a - 1 : a] not in ("'", "’") and before[:1] not in (["the"], ["her"], ["his"], ["their"])
+            )
         ):
             return True  # '80s' bare is a measurement; "the '80s" stays a decade
     if len(parts) >= 3:
@@ -395,7 +506,7 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
         if re.match(r"\s?(?:peep|cm|mmhg|ps\b|psv|ips|cpap|simv|imv|%|[0-9]{2}%)", after) or after[:1] == "/":
             return True
         if _FRACTION.fullmatch(run):
-            nxt = _words(after[:10])[:1]
+            nxt = _words(after[:10])[:1] if re.match(r" [A-Za-z]", after) else []
             if text[a - 2 : a - 1].isdigit() or (
                 nxt and nxt[0].isalpha() and nxt[0] not in DATE_WORDS and nxt[0] not in TIME_WORDS
             ):
@@ -411,12 +522,15 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
         return True  # 7a, 12am, 1900hrs, 7a-7p
     if re.fullmatch(r"(?:[01][0-9]|2[0-3])[0-5][0-9]|[0-9]{1,2}:[0-5][0-9]", run) and (
         (before and before[0] in TIME_CUES)
-        or re.match(r"\s?(?:-|to)\s?(?:[01][0-9]|2[0-3])[0-5][0-9]", after)
+        or re.match(r"\s?(?:-|to)\s?(?:[01][0-9]|2[0-4])[0-5][0-9]", after)
     ):
+        # a year is a time only after a clock cue ('@ 2030', 'at 1930', 'drawn 2029') or in a range of
+        # times ('from 2000 to 2400'), not 'from 2023'
         if not (
             span.label == "DATE"
             and re.fullmatch(r"(19|20)[0-9]{2}", run)
-            and before[:1] in (["in"], ["since"])
+            and (not before or before[0] not in _CLOCK_CUES)
+            and not re.match(r"\s?(?:-|to)\s?(?:[01][0-9]|2[0-4])[0-5][0-9]", after)
         ):
             return True
     if "-" in run and "/" not in run and not _FULL_DATE.fullmatch(run):
@@ -426,13 +540,17 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
             return True  # HR 80-90, rr 15-22, '3-4 assist': ranges
     if context and re.fullmatch(r"[0-9]+", run):
         return True  # Hct 28, K 5.9
+    if span.label == "DATE" and re.fullmatch(
+        r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])", run
+    ):
+        return False  # 20151206: a compact date
     if span.label == "DATE" and (
         re.fullmatch(r"[0-9]{3}|[0-9]{5,}", run)
         or re.fullmatch(r"[0-9]{4}", run)
         and not re.fullmatch(r"(?:19|20)[0-9]{2}|(?:[01][0-9]|2[0-3])[0-5][0-9]", run)
         or re.fullmatch(r"[0-9]{4}", run)
         and _HHMM.fullmatch(run)
-        and not re.fullmatch(r"19[0-9]{2}|20[0-2][0-9]", run)
+        and not re.fullmatch(r"19[0-9]{2}|20[0-9]{2}", run)
         and before[:1] != ["note"]
     ):
         return True  # '118', '4701', 'labs drawn 1830': values and times, not dates
@@ -483,6 +601,8 @@ class ClinicalVeto:
         relation, credential or verb of contact within three words) and not at the note's end (signature)."""
         if span.label != "NAME" or span.source != "model" or span.score >= self.cue_below:
             return None
+        if _initials_line(text, span):
+            return None
         before = _words_before(text, span.start, 3)
         after = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z.-]*", text[span.end : span.end + 20])][:2]
         if any(w in NAME_CUES_BEFORE for w in before) or any(w.rstrip(".") in NAME_CUES_AFTER for w in after):
@@ -495,8 +615,12 @@ class ClinicalVeto:
         """``"lower_case"`` for an all-lower-case NAME or LOCATION span in a note written in mixed case,
         when it is propagated or a model span scoring under ``lower_below``: writers who capitalise,
         capitalise names ('see careview', 'rad aline placed' are not names in 'Pt seen by Dr. Dunn')."""
-        if not mixed or span.label not in ("NAME", "LOCATION"):
+        if not mixed or span.label not in ("NAME", "LOCATION") or _initials_line(text, span):
             return None
+        if span.subtype == "USERNAME" and any(
+            w in NAME_CUES_BEFORE for w in _words_before(text, span.start, 3)
+        ):
+            return None  # 'Transcribed by wn0237': user names are written in lower case
         family = span.source.split(":", 1)[0]
         if family not in ("model", "propagate") or (family == "model" and span.score >= self.lower_below):
             return None
@@ -513,6 +637,18 @@ class ClinicalVeto:
         if family == "model" and span.score >= self.model_below:
             return None
         surface = text[span.start : span.end]
+        if (
+            span.subtype == "USERNAME"
+            and any(c.isdigit() for c in surface)
+            and any(w in NAME_CUES_BEFORE for w in _words_before(text, span.start, 3))
+        ):
+            return None  # 'TRANSCRIBED BY: MN486'
+        if span.label in ("ID", "CONTACT") and sum(c.isdigit() for c in surface) > 1:
+            return None  # 'MRN: PE319476', '373-2585 ext. 796': identifiers with a clinical-looking prefix
+        if span.label == "LOCATION" and _address_like(text, span):
+            return None  # 'Morgantown, CT 24420', 'New Hampshire'
+        if span.label == "NAME" and _initials_line(text, span):
+            return None  # 'Dictated by: HA/GM/muni', 'MS/JF/franke'
         words = _words(surface)
         alpha = [w for w in words if not w.isdigit() and w != "s"]
         if alpha and all(w in self.vocab or w.rstrip("0123456789") in self.vocab for w in alpha):
