@@ -1,0 +1,43 @@
+"""Request and response bodies of the HTTP service (pydantic; they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from engine.config import RedactStyle
+
+
+class DocIn(BaseModel):
+    id: str = Field(..., description="Caller's document id (echoed back, never logged).")
+    text: str = Field(..., description="The note.")
+    group: str | None = Field(None, description="Patient key: surrogates and date shifts are per group.")
+
+
+class Body(BaseModel):
+    documents: list[DocIn] = Field(..., description="Documents; answered in input order.")
+    style: RedactStyle | None = Field(
+        None, description="/v1/redact only: tag, mask, surrogate, hash or encrypt (default: the server's)."
+    )
+    profile: Literal["i2b2", "hipaa"] | None = Field(None, description="What counts as PHI.")
+
+
+class SpanOut(BaseModel):
+    start: int
+    end: int
+    label: str
+    subtype: str | None = None
+    score: float
+    source: str
+
+
+class DocOut(BaseModel):
+    id: str
+    text: str | None = Field(None, description="/v1/redact: the redacted text (spans point into it).")
+    spans: list[SpanOut]
+    error: str | None = None
+
+
+class Answer(BaseModel):
+    documents: list[DocOut]
