@@ -139,28 +139,31 @@ def collect_inputs(items: list[str]) -> list[Path]:
 
 
 class PageProgress:
-    """Pages done / total on stderr, at most 10 redraws a second (silent with --quiet or one page)."""
+    """Pages done on stderr: redrawn in place on a terminal, one summary line at the end (not with -q)."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
+        self.live = enabled and sys.stderr.isatty()
         self.done = 0
         self.t0 = self.last = time.perf_counter()
 
+    def _line(self) -> str:
+        rate = self.done / max(time.perf_counter() - self.t0, 1e-9)
+        return f"pages {self.done} ({rate:.2f} pages/s)"
+
     def __call__(self, n: int) -> None:
-        """Count ``n`` finished pages."""
+        """Count ``n`` finished pages (redraw at most 10 times a second)."""
         self.done += n
         now = time.perf_counter()
-        if self.enabled and now - self.last > 0.1:
+        if self.live and now - self.last > 0.1:
             self.last = now
-            rate = self.done / max(now - self.t0, 1e-9)
-            sys.stderr.write(f"\rpages {self.done} ({rate:.2f} pages/s)")
+            sys.stderr.write("\r" + self._line())
             sys.stderr.flush()
 
     def close(self) -> None:
         """Print the final count."""
         if self.enabled and self.done:
-            rate = self.done / max(time.perf_counter() - self.t0, 1e-9)
-            sys.stderr.write(f"\rpages {self.done} ({rate:.2f} pages/s)\n")
+            sys.stderr.write(("\r" if self.live else "") + self._line() + "\n")
 
 
 def run(args: argparse.Namespace) -> int:
