@@ -105,6 +105,11 @@ class HybridConfig(_Frozen):
         0.99, ge=0.0, le=1.0, description="Model NAME/LOCATION/ID spans made only of clinical words are "
         "vetoed under this score."
     )
+    clinical_rules: tuple[str, ...] = Field(
+        ("no_alnum", "shape", "clinical_number", "clinical_word"),
+        description="Clinical-veto rules switched on (engine.hybrid.clinical.RULES); lower_case and "
+        "no_name_cue also drop weakly held names and are off by default (docs/real-notes.md).",
+    )
     clinical_list_files: tuple[str, ...] = Field(
         (), description="Extra clinical-vocabulary files (one word per line) for the clinical veto."
     )

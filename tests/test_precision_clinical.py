@@ -9,10 +9,10 @@ import pytest
 
 from engine.config import EngineConfig
 from engine.hybrid import HybridLayer
-from engine.hybrid.clinical import ClinicalVeto, is_mixed_case, load_clinical, measure_context
+from engine.hybrid.clinical import RULES, ClinicalVeto, is_mixed_case, load_clinical, measure_context
 from engine.types import Document, Span
 
-VETO = ClinicalVeto(load_clinical())
+VETO = ClinicalVeto(load_clinical(), rules=RULES)  # every rule, the opt-in ones too
 UPPER = "NEURO: ALERT, FOLLOWS COMMANDS. "  # makes a note ALL CAPS (not mixed case)
 
 
@@ -335,3 +335,20 @@ def test_model_min_scores_per_category_and_subtype(floors: dict[str, float], kep
         span_of(text, "7/22", "DATE", "DATE", score=0.6),
     ]
     assert _final(lay, text, spans) == kept
+
+
+def test_name_dropping_rules_are_opt_in() -> None:
+    from engine.hybrid.clinical import DEFAULT_RULES
+
+    assert "lower_case" not in DEFAULT_RULES and "no_name_cue" not in DEFAULT_RULES
+    assert EngineConfig().hybrid.clinical_rules == DEFAULT_RULES
+    default = ClinicalVeto(load_clinical())
+    text = UPPER + "BEAR HUGGER ON FOR TEMP 35.4. WILL CONTINUE TO MONITOR."
+    assert default.reason(text, span_of(text, "BEAR HUGGER", "NAME", "PATIENT", score=0.6)) is None
+
+
+def test_unknown_rule_is_refused() -> None:
+    from engine.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="E423"):
+        ClinicalVeto(frozenset(), rules=("nope",))

@@ -55,7 +55,11 @@ class HybridLayer:
         self.settings = h = effective(config.hybrid)
         self.allow = load_allow(h.allow_list_files)
         self.clinical = load_clinical(h.clinical_list_files)
-        self.veto = ClinicalVeto(self.clinical, h.clinical_model_below) if h.clinical_veto else None
+        self.veto = (
+            ClinicalVeto(self.clinical, h.clinical_model_below, rules=h.clinical_rules)
+            if h.clinical_veto
+            else None
+        )
         self.profile = get_output_profile(config.profile)
         self.model_min_scores = {k.upper(): v for k, v in h.model_min_scores.items()}
         # clinical words are never propagated as trusted terms
@@ -160,7 +164,8 @@ class HybridLayer:
         if self.model_min_scores:
             floors = self.model_min_scores
             spans = [
-                s for s in spans
+                s
+                for s in spans
                 if s.source != "model" or s.score >= floors.get(s.subtype or "", floors.get(s.label, 0.0))
             ]
         return spans if self.veto is None else self.veto.apply(text, spans)
