@@ -59,3 +59,21 @@ bench: $(VENV)/.stamp-dev
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The HTTP service: install the serve extra, start it on a free loopback port, send the README's curl
+# example, stop it (SIGTERM: queued requests finish first).
+.PHONY: serve-demo wheelhouse
+DEMO_BODY := {"documents": [{"id": "n1", "text": "Seen by Dr. Foley on 3/12/2011 at Calvert General Hospital. MRN 4482913."}]}
+serve-demo: $(VENV)/.stamp-base
+	$(BIN)/pip install -q -c requirements-pins.txt -e '.[serve]'
+	@port=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	$(BIN)/deid serve --host 127.0.0.1 --port $$port --log-level warning & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null' EXIT; \
+	for i in $$(seq 300); do curl -sf http://127.0.0.1:$$port/readyz >/dev/null && break; sleep 0.2; done; \
+	echo "curl -s http://127.0.0.1:$$port/v1/redact -H 'content-type: application/json' -d"; echo '$(DEMO_BODY)'; \
+	curl -s http://127.0.0.1:$$port/v1/redact -H 'content-type: application/json' -d '$(DEMO_BODY)'; echo; \
+	kill -TERM $$pid; wait $$pid
+
+# Wheels for the offline Docker build (see Dockerfile): run where PyPI is reachable.
+wheelhouse: | $(BIN)/python
+	$(BIN)/pip wheel -q -w wheelhouse -c requirements-pins.txt 'setuptools>=68' wheel '.[serve,surrogates,crypto]'
