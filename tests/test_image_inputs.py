@@ -286,3 +286,65 @@ def test_fill_colour_and_padding_are_configurable(tmp_path: Path) -> None:
     assert rep.pages[0].regions[0].box == (100, 10, 230, 30)
     with Image.open(tmp_path / "out" / "p.png") as im:
         assert im.getpixel((150, 20)) == (128, 128, 128) and im.getpixel((99, 20)) == (255, 255, 255)
+
+
+def test_unexpected_ocr_exception_fails_the_page_closed(tmp_path: Path) -> None:
+    def broken(image: Image.Image, cfg: OcrConfig, dpi: int | None) -> list[Word]:
+        raise MemoryError
+
+    with _deid(ocr=broken) as deid:
+        [rep] = list(deid.redact_files([_page(tmp_path / "p.png")], tmp_path / "out"))
+    assert rep.ok and rep.pages[0].ocr == "failed" and "MemoryError" in (rep.pages[0].error or "")
+    with Image.open(tmp_path / "out" / "p.png") as im:
+        assert im.getextrema() == ((0, 0), (0, 0), (0, 0))
+
+
+def test_unwritable_output_fails_that_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.image.pipeline as pipeline
+
+    real = pipeline.write_scan
+
+    def flaky(scan, pages, out):  # noqa: ANN001, ANN202
+        if scan.path.name == "a.png":
+            raise OSError(28, "No space left on device")
+        real(scan, pages, out)
+
+    monkeypatch.setattr(pipeline, "write_scan", flaky)
+    with _deid() as deid:
+        reps = list(
+            deid.redact_files([_page(tmp_path / "a.png"), _page(tmp_path / "b.png")], tmp_path / "out")
+        )
+    assert [r.ok for r in reps] == [False, True]
+    assert (reps[0].error or "").startswith("[E709] a.png") and not reps[0].bad_input
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.json", "b.png"]
+
+
+class RedactAllEngine(FakeEngine):
+    """What the engine returns with on_error='redact_all': one REDACTED span over the page text."""
+
+    def detect_many(self, docs: Iterable[Document]) -> Iterator[Result]:
+        for d in docs:
+            yield Result(
+                d.id, d.text, (Span(0, len(d.text), "REDACTED", None, 1.0, "on_error"),), error="[E503]"
+            )
+
+
+def test_engine_redact_all_covers_every_word_whatever_the_whitelist(tmp_path: Path) -> None:
+    with _deid(engine=RedactAllEngine(), labels=("NAME",)) as deid:
+        [rep] = list(deid.redact_files([_page(tmp_path / "p.png")], tmp_path / "out"))
+    regions = rep.pages[0].regions
+    assert {r.label for r in regions} == {"REDACTED"}
+    words = fake_words(Image.new("L", (1, 1)), OcrConfig(), None)
+    for w in words:
+        assert any(r.box[0] <= w.box[0] and r.box[2] >= w.box[2] and r.box[1] <= w.box[1] for r in regions)
+
+
+def test_animated_png_keeps_its_frames(tmp_path: Path) -> None:
+    src = tmp_path / "anim.png"
+    frames = [Image.new("RGB", (300, 120), c) for c in ("white", "yellow")]
+    frames[0].save(src, save_all=True, append_images=frames[1:])
+    with _deid() as deid:
+        [rep] = list(deid.redact_files([src], tmp_path / "out"))
+    assert rep.ok and len(rep.pages) == 2
+    with Image.open(tmp_path / "out" / "anim.png") as im:
+        assert getattr(im, "n_frames", 1) == 2

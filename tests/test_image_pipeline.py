@@ -144,3 +144,11 @@ def test_multipage_tiff_and_jpeg_keep_their_format(deid: ImageDeidentifier, tmp_
     with Image.open(tmp_path / "out" / "photo.jpg") as jpg:
         assert jpg.format == "JPEG"
         _check(pages[0], jpg.copy(), tol=60)
+
+
+def test_sparse_text_mode(deid: ImageDeidentifier) -> None:
+    sparse = ImageDeidentifier(ImageConfig(ocr=OcrConfig(psm=11)), deidentifier=deid.engine)
+    with sparse:
+        page = render_page(note_lines(random.Random(21)), dpi=150, pt=12)
+        [redacted], _ = sparse.redact_pages([page.image], 150)
+    _check(page, redacted)

@@ -24,6 +24,7 @@ CODES: dict[str, str] = {
     "E706": "input file not found or unreadable",
     "E707": "an optional dependency of the image path is missing",
     "E708": "output would overwrite the input or an existing file",
+    "E709": "the output file cannot be written",
     "E710": "Tesseract is not installed or cannot start",
     "E711": "Tesseract failed on a page",
     "E712": "Tesseract timed out on a page",
@@ -42,3 +43,7 @@ class OcrUnavailable(ArtifactError):
 
 class OcrError(DeidError):
     """Tesseract failed on one page (crash, timeout, unparsable output)."""
+
+
+class WriteError(DeidError):
+    """A redacted file could not be written (disk full, permissions): that file failed."""

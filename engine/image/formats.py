@@ -89,7 +89,7 @@ def _dpi_of(im: Image) -> int | None:
 def read_raster(path: Path, dpi: int) -> Scan:
     """PNG, JPEG or TIFF (every frame of a multi-page TIFF); EXIF orientation applied."""
     pil = _pil()
-    from PIL import ImageOps, ImageSequence, UnidentifiedImageError
+    from PIL import ImageOps, ImageSequence
 
     try:
         with pil.open(path) as im:
@@ -98,16 +98,11 @@ def read_raster(path: Path, dpi: int) -> Scan:
             for frame in ImageSequence.Iterator(im):
                 frame.load()
                 frames.append(ImageOps.exif_transpose(frame.copy()))
-    except (
-        UnidentifiedImageError,
-        SyntaxError,
-        ValueError,
-        EOFError,
-        OSError,
-        pil.DecompressionBombError,
-    ) as e:
-        if isinstance(e, FileNotFoundError | PermissionError | IsADirectoryError):
-            raise ImageInputError("E706", f"{path.name}: cannot open ({type(e).__name__})") from e
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as e:
+        raise ImageInputError("E706", f"{path.name}: cannot open ({type(e).__name__})") from e
+    except Exception as e:
+        # subtle: a crafted or truncated file makes decoders raise almost anything (struct.error,
+        # ZeroDivisionError, ...); every such file is a bad input, reported, never half-processed
         raise ImageInputError(
             "E701",
             f"{path.name}: not a decodable image ({type(e).__name__})",
@@ -174,6 +169,8 @@ def write_raster(scan: Scan, pages: list[Image], out: Path) -> None:
         except (OSError, ValueError):  # e.g. group4 after a palette page became RGB
             opts["compression"] = "tiff_lzw"
             first.save(out, "TIFF", save_all=True, append_images=rest, **opts)
+    elif rest:  # an animated PNG keeps every frame
+        first.save(out, "PNG", save_all=True, append_images=rest, **opts)
     else:
         first.save(out, "PNG", **opts)
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import DeidError, InputError
 from engine.image.config import ImageConfig
 from engine.image.draw import fill_regions, ocr_view
-from engine.image.errors import ImageInputError, OcrError
+from engine.image.errors import ImageInputError, OcrError, OcrUnavailable, WriteError
 from engine.image.formats import Scan, read_scan, write_scan
 from engine.image.layout import PageText, Region, build_page_text, page_regions
 from engine.image.ocr import Word, ocr_page, tesseract_version
@@ -202,8 +202,12 @@ class ImageDeidentifier:
         t0 = time.perf_counter()
         try:
             words = self._ocr(ocr_view(page), self.config.ocr, dpi)
+        except OcrUnavailable:
+            raise  # a setup problem, not this page's: the run stops with exit code 3
         except OcrError as e:
             return None, str(e), time.perf_counter() - t0
+        except Exception as e:  # fail closed: any other failure on this page is an OCR failure too
+            return None, f"[E711] OCR failed on the page ({type(e).__name__})", time.perf_counter() - t0
         return words, None, time.perf_counter() - t0
 
     # ---------------------------------------------------------------- public API
@@ -276,11 +280,15 @@ class ImageDeidentifier:
             out = outdir / scan.path.name
             _atomic(out, lambda tmp: write_scan(scan, images, tmp))
             timings["write"] = time.perf_counter() - t0
+            report = FileReport(job.path, out, scan.kind, tuple(reports), timings=timings)
+            text = json.dumps(report.to_dict(), indent=1) + "\n"
+            _atomic(outdir / f"{scan.path.stem}.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
         except DeidError as e:
             return FileReport(job.path, None, scan.kind, error=str(e), bad_input=isinstance(e, InputError))
-        report = FileReport(job.path, out, scan.kind, tuple(reports), timings=timings)
-        text = json.dumps(report.to_dict(), indent=1) + "\n"
-        _atomic(outdir / f"{scan.path.stem}.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        except OSError as e:  # disk full, permissions: this file failed, the others go on
+            (outdir / scan.path.name).unlink(missing_ok=True)
+            err = WriteError("E709", f"{scan.path.name}: cannot write the output ({type(e).__name__})")
+            return FileReport(job.path, None, scan.kind, error=str(err))
         return report
 
     def _finish_pages(
