@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator, model_validator
 
 from engine.errors import ConfigError
 
@@ -106,7 +106,7 @@ class HybridConfig(_Frozen):
         "vetoed under this score."
     )
     clinical_rules: tuple[str, ...] = Field(
-        ("no_alnum", "shape", "clinical_number", "clinical_word"),
+        ("no_alnum", "shape", "clinical_number", "clinical_word", "username_cue"),
         description="Clinical-veto rules switched on (engine.hybrid.clinical.RULES); lower_case and "
         "no_name_cue also drop weakly held names and are off by default (docs/real-notes.md).",
     )
@@ -160,6 +160,35 @@ class RedactConfig(_Frozen):
         return self
 
 
+class CustomDetectorConfig(_Frozen):
+    """A detector written in the config: regexes and/or words that mark spans (run by ``custom.v1``).
+
+    Example (TOML)::
+
+        [[detectors]]
+        name = "ward_ids"
+        patterns = ['\\bW\\d{6}\\b']
+        label = "ID"
+        subtype = "IDNUM"
+    """
+
+    name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$", description="Shown as the span source custom:NAME.")
+    patterns: tuple[str, ...] = Field((), description="Python regexes; each match is a span.")
+    words: tuple[str, ...] = Field((), description="Words or phrases marked at every word-bounded occurrence.")
+    words_file: str | None = Field(None, description="A file of words, one per line ('#' comments).")
+    label: str = Field(..., min_length=1, description="Category, e.g. NAME, ID, LOCATION.")
+    subtype: str | None = Field(None, description="Subtype, e.g. DOCTOR, IDNUM.")
+    score: float = Field(0.95, ge=0.0, le=1.0, description="Score of the spans.")
+    ignore_case: bool = Field(True, description="Match regardless of case.")
+    group: int = Field(0, ge=0, description="Regex group that is the span (0 = the whole match).")
+
+    @model_validator(mode="after")
+    def _has_something_to_match(self) -> CustomDetectorConfig:
+        if not (self.patterns or self.words or self.words_file):
+            raise ValueError(f"detector {self.name!r} needs patterns, words or words_file")
+        return self
+
+
 class EngineConfig(_Frozen):
     """Everything the engine needs besides the artifact."""
 
@@ -176,6 +205,14 @@ class EngineConfig(_Frozen):
     )
     on_error: Literal["raise", "redact_all"] = Field(
         "raise", description="Fail closed: raise, or redact the whole document. There is no 'skip'."
+    )
+    stages: tuple[str, ...] | None = Field(
+        None,
+        description="Ordered detection stages (engine.stages.STAGES names: detectors, then refiners, "
+        "resolve.v1 last); None = the stages the layers.* switches stand for.",
+    )
+    detectors: tuple[CustomDetectorConfig, ...] = Field(
+        (), description="Your own regex and word-list detectors (run by the custom.v1 stage)."
     )
 
     @classmethod

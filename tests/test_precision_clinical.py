@@ -9,10 +9,17 @@ import pytest
 
 from engine.config import EngineConfig
 from engine.hybrid import HybridLayer
-from engine.hybrid.clinical import RULES, ClinicalVeto, is_mixed_case, load_clinical, measure_context
+from engine.hybrid.clinical import (
+    RULES,
+    ClinicalVeto,
+    is_mixed_case,
+    load_clinical,
+    load_places,
+    measure_context,
+)
 from engine.types import Document, Span
 
-VETO = ClinicalVeto(load_clinical(), rules=RULES)  # every rule, the opt-in ones too
+VETO = ClinicalVeto(load_clinical(), rules=RULES, places=load_places())  # every rule, opt-in ones too
 UPPER = "NEURO: ALERT, FOLLOWS COMMANDS. "  # makes a note ALL CAPS (not mixed case)
 
 
@@ -124,6 +131,31 @@ CASES = [
     ("drawn on the 11th from a-line", "11", "DATE", "DATE", "model", 0.9, None),
     ("pt is a 92 yo woman", "92", "AGE", "AGE", "regex:AGE_YO", 0.9, None),
     ("pt in her 90s, lives alone", "90s", "AGE", "AGE", "model", 0.9, None),
+    ("resp: vented via ett 7.5 23 at lip", "23", "DATE", "DATE", "model", 0.98, "clinical_number"),
+    ("ETT pulled back from 25->23 @ the lip", "25", "DATE", "DATE", "model", 0.98, "clinical_number"),
+    ("CV: IABP ON 1:1, MOD AUGMENTATION", "1", "DATE", "DATE", "model", 0.7, "clinical_number"),
+    ("AT 0600 PT HAD 8/10 CP, GIVEN NTG", "8/10", "DATE", "DATE", "regex:DATE_MD", 0.7, "clinical_number"),
+    ("(-) 745 since 12am, tolerating", "745", "CONTACT", "PHONE", "model", 0.9, "clinical_number"),
+    ("packed for 1 1/2-2h then removed", "1/2", "DATE", "DATE", "model", 0.8, "clinical_number"),
+    ("HCT DEC TO 27, 1U PRBC ORDERED", "27", "DATE", "DATE", "model", 0.99, "clinical_number"),
+    ("SR IN THE 90'S, AFEBRILE", "90'S", "DATE", "DATE", "model", 0.95, "clinical_number"),
+    (
+        "TV IMPROVED TO 900-1000. VENT WEANED",
+        "900-1000",
+        "CONTACT",
+        "PHONE",
+        "regex:PHONE_7",
+        0.65,
+        "clinical_number",
+    ),
+    ("GI=TF @ GOAL. STOOLING", "TF @ GOAL", "CONTACT", "EMAIL", "model", 0.93, "shape"),
+    ("CV=AVP W RATE 70", "CV=AVP", "CONTACT", "URL", "model", 0.6, "shape"),
+    ("CARE RECEIVED @ BALTIMORE VA. IDDM", "@ BALTIMORE VA.", "CONTACT", "EMAIL", "model", 0.88, None),
+    ("Patient portal: bnh.health/portal.", "bnh.health/portal", "CONTACT", "URL", "model", 0.93, None),
+    ("ABG W/P02 44 - CHEST CT", "P02", "NAME", "USERNAME", "model", 0.77, "username_cue"),
+    ("LABS=ICA 0.98-RX", "ICA", "NAME", "USERNAME", "model", 0.44, "username_cue"),
+    ("Transcribed by crb77 today", "crb77", "NAME", "USERNAME", "model", 0.6, None),
+    ("RN GI32 0700-1900\n-- GI32", "GI32", "NAME", "USERNAME", "model", 0.59, None),
     # kept: identifiers and dates that look like numbers of measurement (discharge-summary shapes)
     ("Admission Date: 2022-12-03", "2022-12-03", "DATE", "DATE", "regex:DATE_ISO", 0.97, None),
     ("MRN: 19-790-088   Acct #: P19-93341", "19-790-088", "ID", "MEDICALRECORD", "model", 0.98, None),

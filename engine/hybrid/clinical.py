@@ -49,12 +49,13 @@ RULES: tuple[str, ...] = (
     "shape",
     "clinical_number",
     "clinical_word",
+    "username_cue",
     "lower_case",
     "no_name_cue",
 )
 #: The rules on by default: the two that drop weakly held names (lower_case, no_name_cue) cost PHI
 #: mentions on held-out patients (docs/real-notes.md) and are opt-in.
-DEFAULT_RULES: tuple[str, ...] = RULES[:4]
+DEFAULT_RULES: tuple[str, ...] = RULES[:5]
 
 MONTHS = frozenset(
     "january february march april may june july august september october november december "
@@ -97,19 +98,21 @@ MEASURE_WORDS = frozenset(
     fick td cardiac index systolic systolics diastolic diastolics sys hemodynamics pcwps cvps ra rv lv act
     desat desats desatted desaturated desaturation febrile afebrile variable ranged running tidal volume
     volumes
-    vol vols""".split()
+    vol vols sr nsr st sb af afib aflutter rhythm rates""".split()
 )
 #: Words that may sit between a measurement word and its number ('HR in the 80s', 'Hct dropped from 28').
 FILLER_WORDS = frozenset(
     """in the of at to from was were is are be been has had have with w and or on off up down now still
     remains remained remaining ranging range between b/w about around approx approximately ~ high low mid
     upper lower dropped drop dropping increased increase decreased decrease went go going back this am pm
-    today overnight noted sustaining sustained maintained maintaining > < s gradually mostly all""".split()
+    today overnight noted sustaining sustained maintained maintaining > < s gradually mostly all dec inc
+    decr incr improved improving weaned""".split()
 )
 #: Words just before a clock time.
 TIME_CUES = frozenset(
     "at @ since until till by around approx approximately before after from to ~ starting drawn due written "
-    "extub extubated intubated present started given done checked sent called arrived changed repeat".split()
+    "extub extubated intubated present started given done checked sent called arrived changed repeat "
+    "post".split()
 )
 _UNIT = re.compile(
     r"(?:mcg|mg|gm|g|kg|ml|cc|l(?:nc|np|fm|ftm|pm)?|liters?|meq|mmol|u|units?|iu|mmhg|cmh2o|cm|mm|hrs?|h|mins?|bpm|x|nc|lnc|"
@@ -175,6 +178,20 @@ def load_clinical(files: Iterable[str | Path] = (), include_default: bool = True
     return frozenset(t.lower() for p in paths for t in read_terms(p))
 
 
+#: US postal state codes (lower case).
+STATE_CODES = frozenset(
+    "al ak az ar ca co ct de dc fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm ny "
+    "nc nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy pr gu vi".split()
+)
+
+
+def load_places(list_dir: str | Path = LIST_DIR) -> frozenset[str]:
+    """One-word state and country names and state codes (lower case) from the shipped lists: a word that
+    keeps a malformed EMAIL/URL span standing ('@ BALTIMORE VA')."""
+    words = {t.lower() for f in ("states.txt", "countries.txt") for t in read_terms(Path(list_dir) / f)}
+    return frozenset(w for w in words if " " not in w) | STATE_CODES
+
+
 def has_alnum(s: str) -> bool:
     """True when ``s`` holds a letter or a digit (every PHI mention does)."""
     return any(c.isalnum() for c in s)
@@ -190,6 +207,11 @@ NAME_CUES_BEFORE = frozenset(
     fellow resident intern pcp name named dtr neice and to from consultant consultants transcriptionist
     transcribed dictated signed entered reviewed user cc provider contact emergency surgeon surgeons
     physician physicians nurse nurses author cosigned""".split()
+)
+#: Words just before a user name.
+USER_CUES = frozenset(
+    "by user username login transcriptionist transcribed entered dictated typed signed reviewed author "
+    "id rn md np - # subscriber".split()
 )
 #: Words just after a person's name: credentials, relations in parentheses, verbs of contact.
 NAME_CUES_AFTER = frozenset(
@@ -217,7 +239,9 @@ def _words(s: str) -> list[str]:
     return [w.lower() for w in _TOKEN.findall(s)]
 
 
-def shape_veto(text: str, span: Span, vocab: frozenset[str] = frozenset()) -> str | None:
+def shape_veto(
+    text: str, span: Span, vocab: frozenset[str] = frozenset(), places: frozenset[str] = frozenset()
+) -> str | None:
     """``"shape"`` when the span cannot be of its type (see the module docstring)."""
     surface = text[span.start : span.end]
     if any(c.isdigit() for c in surface):
@@ -231,12 +255,14 @@ def shape_veto(text: str, span: Span, vocab: frozenset[str] = frozenset()) -> st
     if span.label == "AGE" or (span.subtype or "") in _DIGIT_SUBTYPES:
         return "shape" if trivial else None
     maybe_name = surface[:1].isupper() and surface[1:2].islower() and not all(w in vocab for w in words)
+    # a malformed EMAIL/URL ('TF @ GOAL', 'CV=AVP') is charting, unless it holds a place or a name the
+    # model mislabelled ('CARE RECEIVED @ BALTIMORE VA'): those stay (as PHI of the wrong type)
     if (span.subtype or "") == "EMAIL" and not re.fullmatch(r"\S+@\S+\.\S+", surface):
-        return "shape" if trivial or ("@" not in surface and not maybe_name) else None
+        return None if maybe_name or any(w in places for w in words) else "shape"
     if (span.subtype or "") == "URL" and not re.search(
-        r"(?:www|http|\.(?:com|org|net|edu|gov))", surface.lower()
+        r"(?:www|http|[a-z0-9-]\.[a-z]{2,}(?:/|$))", surface.lower()
     ):
-        return "shape" if trivial else None
+        return None if maybe_name or any(w in places for w in words) else "shape"
     if (
         span.label == "DATE"
         and len(surface.strip()) >= 3
@@ -336,7 +362,11 @@ def _id_like(text: str, a: int, b: int) -> bool:
     while e < len(text) and (text[e].isalnum() or text[e] == "-" and text[e + 1 : e + 2].isalnum()):
         e += 1
     token = text[s:e].strip("-#")
-    if not any(c.isalpha() for c in token) or re.fullmatch(r"[0-9]{1,4}(?:[xX*][0-9]{1,4}){1,3}", token):
+    if (
+        "/" in token
+        or not any(c.isalpha() for c in token)
+        or re.fullmatch(r"[0-9]{1,4}(?:[xX*][0-9]{1,4}){1,3}", token)
+    ):
         return False  # no letters, or vent settings and doses ('12X450X40', '800x60x10')
     head = re.match(r"[A-Za-z]+", token)
     tail = token[len(token.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")) :]
@@ -441,12 +471,18 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
     time_range = re.fullmatch(r"([0-9]{4})-([0-9]{4})", run)
     if time_range and all(_HHMM.fullmatch(g) for g in time_range.groups()):
         return True  # 1700-0700, 0330-0630: a span of clock times
-    if _PHONE.search(run) and not _measure_word_right_before(text, a):
+    short = re.fullmatch(r"[0-9]{3,4}-[0-9]{3,4}", run)
+    if _PHONE.search(run) and not (_measure_word_right_before(text, a) or short and measure_context(text, a)):
         return False  # 410-555-9876, 202-6694: phone shapes are measurements only right after 'VT', 'TV'
+    if re.match(r"\s?(?:->\s?[0-9]+\s?)?(?:@|at)\s(?:the\s)?lip", text[b : b + 16].lower()):
+        return True  # 'ETT 7.5 23 at lip', '25->23 @ the lip': tube depth
+    if re.fullmatch(r"[0-9]:[0-9]", run):
+        return True  # 'IABP 1:1': a ratio
     if (
         text[a - 1 : a] in ("+", "-")
         and not text[a - 2 : a - 1].isalnum()
         and len(run) >= 3
+        or text[max(0, a - 4) : a] in ("(-) ", "(+) ")
         or any(m.start() <= start and end <= m.end() for m in _TIMES.finditer(text, max(0, a - 16), b + 16))
     ):
         return True  # '+4701' (fluid balance), '700x10' (vent settings, doses)
@@ -516,9 +552,12 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
             return True  # 120/60, 45/20, 40/5.0: not a month and day
         if _slash_word_before(text, a):
             return True  # PSV 10/5, 'wean down to 10/5': a slash value after its word
-        if re.match(r"\s?(?:peep|cm|mmhg|ps\b|psv|ips|cpap|simv|imv|%|[0-9]{2}%)", after) or after[:1] == "/":
+        if (
+            re.match(r"\s?(?:peep|cm|mmhg|ps\b|psv|ips|cpap|simv|imv|%|[0-9]{2}%|cp\b|pain\b|ha\b)", after)
+            or after[:1] == "/"
+        ):
             return True
-        if _FRACTION.fullmatch(run):
+        if _FRACTION.fullmatch(f"{left}/{right}"):
             nxt = _words(after[:10])[:1] if re.match(r" [A-Za-z]", after) else []
             if text[a - 2 : a - 1].isdigit() or (
                 nxt and nxt[0].isalpha() and nxt[0] not in DATE_WORDS and nxt[0] not in TIME_WORDS
@@ -604,7 +643,9 @@ class ClinicalVeto:
         lower_below: float = 0.9,
         cue_below: float = 0.8,
         rules: Iterable[str] = DEFAULT_RULES,
+        places: frozenset[str] = frozenset(),
     ) -> None:
+        self.places = places
         unknown = set(rules) - set(RULES)
         if unknown:
             raise ConfigError(
@@ -615,6 +656,16 @@ class ClinicalVeto:
         self.cue_below = cue_below
         self.model_below = model_below
         self.lower_below = lower_below
+
+    def username_veto(self, text: str, span: Span) -> str | None:
+        """``"username_cue"`` for a model USERNAME under ``cue_below`` with no user cue before it: user
+        names are written after 'by', 'user:', 'entered by', 'transcriptionist:' or on an initials line
+        ('KS/RR/ldz79'); 'ABG W/P02', 'LABS=ICA', 'MAP57' are charting."""
+        if span.subtype != "USERNAME" or span.source != "model" or span.score >= self.cue_below:
+            return None
+        if any(w in USER_CUES for w in _words_before(text, span.start, 3)) or _initials_line(text, span):
+            return None
+        return "username_cue"
 
     def cue_veto(self, text: str, span: Span) -> str | None:
         """``"no_name_cue"`` for a model NAME span under ``cue_below`` with no name cue around it (no title,
@@ -699,9 +750,10 @@ class ClinicalVeto:
         if mixed is None:
             mixed = is_mixed_case(text)
         return (
-            ("shape" in on and shape_veto(text, span, self.vocab))
+            ("shape" in on and shape_veto(text, span, self.vocab, self.places))
             or ("clinical_number" in on and clinical_number_veto(text, span))
             or ("clinical_word" in on and self.word_veto(text, span))
+            or ("username_cue" in on and self.username_veto(text, span))
             or ("lower_case" in on and self.case_veto(text, span, mixed))
             or ("no_name_cue" in on and self.cue_veto(text, span))
             or None

@@ -22,7 +22,7 @@ from pathlib import Path
 from engine.config import EngineConfig
 from engine.errors import DetectionError
 from engine.hybrid.allow import load_allow, load_deny, normalize_term
-from engine.hybrid.clinical import ClinicalVeto, load_clinical
+from engine.hybrid.clinical import ClinicalVeto, load_clinical, load_places
 from engine.hybrid.extract import Extractor
 from engine.hybrid.lists import LIST_DIR, HospitalDetector, ListDetector, load_lists, read_terms
 from engine.hybrid.presets import effective
@@ -56,7 +56,9 @@ class HybridLayer:
         self.allow = load_allow(h.allow_list_files)
         self.clinical = load_clinical(h.clinical_list_files)
         self.veto = (
-            ClinicalVeto(self.clinical, h.clinical_model_below, rules=h.clinical_rules)
+            ClinicalVeto(
+                self.clinical, h.clinical_model_below, rules=h.clinical_rules, places=load_places(list_dir)
+            )
             if h.clinical_veto
             else None
         )
