@@ -1,8 +1,9 @@
 """Benchmark of the image path: pages/s, time split OCR vs engine vs drawing, and the leak rate.
 
-Renders a seeded set of synthetic scanned notes with known PHI (fonts, 10-16 pt, 150/200/300 dpi,
-rotation, noise, a two-column page), writes them as PNG files, runs ``ImageDeidentifier`` over them
-(pages in parallel, one single-threaded Tesseract each) and then re-OCRs every redacted output:
+Renders a seeded set of synthetic Letter-size scanned pages with known PHI (two notes a page; fonts,
+10-16 pt, 150/200/300 dpi, rotation, noise, a two-column page), writes them as PNG files, runs
+``ImageDeidentifier`` over them (pages in parallel, one single-threaded Tesseract each) and then
+re-OCRs every redacted output:
 
 * ``pages_per_s``: pages / wall time of ``redact_files`` (load, OCR, engine, draw, write);
 * ``split_s``: seconds per stage summed over pages (OCR runs ``workers`` pages at once, so its share
@@ -36,14 +37,14 @@ VARIANTS: tuple[dict[str, Any], ...] = (
     {"dpi": 150, "pt": 11, "font": "DejaVuSans.ttf"},
     {"dpi": 300, "pt": 10, "font": "DejaVuSerif.ttf", "rotate": 0.8, "noise": 8},
     {"dpi": 150, "pt": 16, "font": "DejaVuSansMono.ttf", "rotate": -1.2, "noise": 12},
-    {"dpi": 200, "pt": 12, "font": "DejaVuSans.ttf", "columns": 2},
+    {"dpi": 200, "pt": 10, "font": "DejaVuSans.ttf", "columns": 2},
     {"dpi": 150, "pt": 12, "font": "DejaVuSansCondensed.ttf", "noise": 15},
     {"dpi": 300, "pt": 14, "font": "DejaVuSans.ttf", "rotate": 0.5},
 )
 
 
 def render_set(n: int, seed: int, outdir: Path) -> list[tuple[Path, Any]]:
-    """``n`` synthetic pages written as PNG files into ``outdir``: ``[(path, SynthPage)]``."""
+    """``n`` Letter-size synthetic pages (two notes each) as PNG files in ``outdir``: ``[(path, page)]``."""
     from engine.image.synth import note_lines, render_page
 
     rng = random.Random(seed)
@@ -51,8 +52,9 @@ def render_set(n: int, seed: int, outdir: Path) -> list[tuple[Path, Any]]:
     for i in range(n):
         kw = dict(VARIANTS[i % len(VARIANTS)])
         columns = kw.pop("columns", 1)
-        lines = [note_lines(rng) for _ in range(columns)] if columns > 1 else note_lines(rng, clinical=4)
-        page = render_page(lines, seed=seed + i, **kw)
+        notes = [note_lines(rng, clinical=6) + note_lines(rng, clinical=6) for _ in range(columns)]
+        lines = notes if columns > 1 else notes[0]
+        page = render_page(lines, seed=seed + i, paper=(8.5, 11.0), **kw)
         path = outdir / f"page{i:03d}.png"
         page.image.save(path, dpi=(page.dpi, page.dpi))
         out.append((path, page))

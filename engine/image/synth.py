@@ -120,11 +120,13 @@ def render_page(
     noise: float = 0.0,
     seed: int = 0,
     mode: str = "L",
+    paper: tuple[float, float] | None = None,
 ) -> SynthPage:
     """Draw lines (or several columns of lines) on white paper at ``dpi`` with a ``pt``-point font.
 
     ``rotate`` is in degrees (counter-clockwise, page grown to fit); ``noise`` is the standard deviation
-    of grey-level Gaussian noise plus ``noise/5000`` salt-and-pepper density.
+    of grey-level Gaussian noise plus ``noise/5000`` salt-and-pepper density. ``paper`` is the sheet
+    size in inches (``(8.5, 11)`` for Letter); by default the page is just large enough for the text.
     """
     from PIL import Image, ImageDraw, ImageFont
 
@@ -138,6 +140,8 @@ def render_page(
     widths = [max(sum(int(face.getlength(t)) + space for t, _ in line) for line in col) for col in cols]
     width = 2 * margin + sum(widths) + col_gap * (len(cols) - 1)
     height = 2 * margin + line_h * max(len(c) for c in cols)
+    if paper is not None:
+        width, height = max(width, int(paper[0] * dpi)), max(height, int(paper[1] * dpi))
     page = Image.new("L", (width, height), 255)
     mask = Image.new("L", (width, height), 0)
     draw, mdraw = ImageDraw.Draw(page), ImageDraw.Draw(mask)
