@@ -21,6 +21,7 @@ import pstats
 import statistics
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from benchmarks.model_bench import PASS_SETTLE_S, settle
@@ -233,7 +234,7 @@ def profile_engine(deid: Any, texts: Sequence[str], top: int = 20) -> dict[str, 
 
 def _short(path: str) -> str:
     """``.../site-packages/onnxruntime/x.py`` -> ``onnxruntime/x.py``; builtins unchanged."""
-    for marker in ("site-packages/", "/work/main/", "lib/python3"):
+    for marker in ("site-packages/", f"{Path(__file__).resolve().parents[1]}/", "lib/python3"):
         if marker in path:
             return path.split(marker, 1)[1]
     return path

@@ -126,6 +126,8 @@ def load_snapshot(sample_s: float = 0.5, top: int = 5) -> dict[str, Any]:
                 continue
             if pct >= 5.0:
                 cmd = " ".join(p.info.get("cmdline") or [p.info.get("name") or "?"])
+                # a report names no absolute path of this machine
+                cmd = cmd.replace(f"{Path.cwd()}/", "").replace(f"{Path.home()}/", "~/")
                 others.append({"pid": p.info["pid"], "cpu_percent": round(pct, 1), "cmd": cmd[:120]})
         others.sort(key=lambda d: -d["cpu_percent"])
     except ImportError:

@@ -78,6 +78,16 @@ class BenchSettings:
         self.sizes = {**defaults, **self.sizes}
 
 
+def _home_relative(path: str | None) -> str | None:
+    """``~/.cache/...`` for a path under the home folder: a report names no machine's absolute paths."""
+    if not path:
+        return path
+    try:
+        return "~/" + Path(path).resolve().relative_to(Path.home().resolve()).as_posix()
+    except ValueError:
+        return path
+
+
 def _section(report: dict[str, Any], name: str, fn: Any) -> None:
     t0 = time.perf_counter()
     try:
@@ -152,7 +162,7 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
         return {
             "rows": rows,
             "notes": vnotes,
-            "variants": [v.__dict__ for v in variants],
+            "variants": [{**v.__dict__, "path": _home_relative(v.path)} for v in variants],
             "token_counting": "rows are real token windows of exactly seq_len (CLS+content+SEP), no padding",
         }
 

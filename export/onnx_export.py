@@ -23,8 +23,8 @@ from typing import Any
 from engine.artifacts import LABELS, MANIFEST, MODEL, TOKENIZER, load_artifacts, write_labels
 from engine.errors import ArtifactError, ConfigError, ParityError, missing_extra
 from engine.text.tokenize import TextTokenizer
-from export import manifest as mf
 from export import freeze_scales, optimize, parity, quantize
+from export import manifest as mf
 from export.config import ExportConfig
 from export.spanscore import DECODER
 
@@ -69,7 +69,10 @@ def train_summary(checkpoint: Path) -> dict[str, Any]:
         return {}
     meta = json.loads((checkpoint / TRAIN_META).read_text())
     keys = ("base_model", "align_policy", "global_steps", "train_tokens_seen", "dev_metrics")
-    return {k: meta[k] for k in keys if k in meta}
+    out = {k: meta[k] for k in keys if k in meta}
+    if isinstance(out.get("base_model"), str) and out["base_model"]:
+        out["base_model"] = mf.portable_path(out["base_model"])
+    return out
 
 
 def load_checkpoint(checkpoint: Path) -> tuple[Any, list[str]]:
@@ -363,7 +366,7 @@ def _build(
                 **parity.as_dict(task),
                 "graph": cfg.precision,
                 "decoder": DECODER,  # type: ignore[dict-item]
-                "dev": str(Path(dev).resolve()) if dev is not None else None,
+                "dev": mf.portable_path(dev) if dev is not None else None,
             },
         },
         cpu=mf.cpu_flags(),

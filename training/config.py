@@ -11,11 +11,12 @@ Example:
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from engine.config import apply_overrides
 from engine.errors import ConfigError
@@ -47,6 +48,19 @@ class DataConfig(_Frozen):
         "counts it in the alignment report; 'error' stops.",
     )
     max_train_docs: int | None = Field(None, ge=1, description="Use only the first N training documents.")
+
+    @field_validator("train", "dev")
+    @classmethod
+    def _data_dir(cls, v: str | None) -> str | None:
+        """Expand ``${DEID_DATA_DIR}`` (the data folder, e.g. a MEDDOCAN download) when it is set.
+
+        Only this one variable: a config names no other part of the environment. Unset, the text
+        stays and the reader's "corpus not found" message shows it.
+        """
+        env = os.environ.get("DEID_DATA_DIR")
+        if v is None or not env:
+            return v
+        return v.replace("${DEID_DATA_DIR}", env.rstrip("/"))
 
 
 class ModelConfig(_Frozen):

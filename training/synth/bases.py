@@ -104,7 +104,8 @@ def load_bases(data_dir: Path, split: str) -> list[BaseNote]:
         raise InputError(
             "E301",
             f"base data file missing: {e.filename}",
-            fix="Pass --data-dir pointing at the shared data folder (aci-bench/, mts-dialog/).",
+            fix="Pass --data-dir (or set DEID_DATA_DIR) to a folder with aci-bench/ and mts-dialog/, laid "
+            "out as training/synth/data/bases/ in a clone of the repository.",
         ) from e
     return out
 

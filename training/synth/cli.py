@@ -19,8 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data-dir",
         type=Path,
-        default=Path("/work/shared/data"),
-        help="shared data folder with aci-bench/, mts-dialog/, presidio-synth/",
+        default=None,
+        help="folder with aci-bench/, mts-dialog/, presidio-synth/ (default: $DEID_DATA_DIR, else the "
+        "copy vendored in training/synth/data/bases)",
     )
 
 
@@ -36,14 +37,22 @@ def run(args: argparse.Namespace) -> int:
     import json
     import time
 
-    from training.synth.generate import GENERATOR_VERSION, corpus_stats, generate_split, write_jsonl
+    from training.synth.generate import (
+        GENERATOR_VERSION,
+        corpus_stats,
+        generate_split,
+        resolve_data_dir,
+        write_jsonl,
+    )
 
+    data_dir = resolve_data_dir(args.data_dir)
+    print(f"bases: {data_dir}")
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     stats: dict[str, object] = {"generator_version": GENERATOR_VERSION, "seed": args.seed}
     for split, n in (("train", args.n_train), ("dev", args.n_dev)):
         t0 = time.perf_counter()
-        docs = generate_split(split, n, args.seed, args.data_dir)
+        docs = generate_split(split, n, args.seed, data_dir)
         write_jsonl(docs, out / f"{split}.jsonl")
         st = corpus_stats(docs)
         st["seconds"] = round(time.perf_counter() - t0, 2)

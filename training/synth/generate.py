@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import zlib
@@ -31,7 +32,11 @@ from training.synth.styles import STYLE_WEIGHTS, pick_case, pipe_header
 from training.synth.surrogates import Pools, cached_pools
 
 GENERATOR_VERSION = "synth-1.3.0"
-DEFAULT_DATA_DIR = Path("/work/shared/data")
+#: The vendored bases (ACI-Bench and MTS-Dialog notes, presidio-research templates; CC BY 4.0 / MIT,
+#: licences beside them), so a fresh clone regenerates the corpus with no flags.
+DEFAULT_DATA_DIR = Path(__file__).parent / "data" / "bases"
+#: Environment variable naming another data folder (same layout); ``--data-dir`` overrides it.
+DATA_DIR_ENV = "DEID_DATA_DIR"
 
 #: Chart order of section headers when several MTS-Dialog sections are stitched into one note.
 SECTION_ORDER = (
@@ -106,8 +111,12 @@ class Generator:
         self.queries = [t for t in T.QUERIES if split == "dev" or _template_split(t) == "train"]
 
     @classmethod
-    def load(cls, split: str, seed: int = 13, data_dir: Path = DEFAULT_DATA_DIR) -> Generator:
-        """Build pools and read base notes for ``split`` (``"train"`` or ``"dev"``)."""
+    def load(cls, split: str, seed: int = 13, data_dir: str | Path | None = None) -> Generator:
+        """Build pools and read base notes for ``split`` (``"train"`` or ``"dev"``).
+
+        ``data_dir`` as in :func:`resolve_data_dir`.
+        """
+        data_dir = resolve_data_dir(data_dir)
         pools = cached_pools(split)
         gaz = Gazetteer.cached()
         chunked = []
@@ -331,8 +340,25 @@ class Generator:
         return "clean"
 
 
+def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
+    """The base-data folder: ``data_dir`` if given, else ``$DEID_DATA_DIR``, else the vendored copy.
+
+    Read at call time (not import time), so a test or a caller can set the variable late.
+
+    Example:
+        >>> resolve_data_dir("elsewhere")
+        PosixPath('elsewhere')
+        >>> resolve_data_dir() == DEFAULT_DATA_DIR or DATA_DIR_ENV in os.environ
+        True
+    """
+    if data_dir is not None:
+        return Path(data_dir)
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else DEFAULT_DATA_DIR
+
+
 def generate_split(
-    split: str, n: int, seed: int, data_dir: Path = DEFAULT_DATA_DIR
+    split: str, n: int, seed: int, data_dir: str | Path | None = None
 ) -> list[dict[str, object]]:
     """Generate ``n`` documents of ``split``."""
     gen = Generator.load(split, seed, data_dir)
