@@ -156,6 +156,11 @@ CASES = [
     ("LABS=ICA 0.98-RX", "ICA", "NAME", "USERNAME", "model", 0.44, "username_cue"),
     ("Transcribed by crb77 today", "crb77", "NAME", "USERNAME", "model", 0.6, None),
     ("RN GI32 0700-1900\n-- GI32", "GI32", "NAME", "USERNAME", "model", 0.59, None),
+    ("TRANSFER TO QUARTERMAIN 2 IN AM", "2", "LOCATION", "HOSPITAL", "model", 0.4, "shape"),
+    ("SERO/SANG FROM R . BOTH SITES", "R", "LOCATION", "CITY", "model", 0.8, "shape"),
+    ("OCCASSIONAL PAC'S IN AM", "'S", "LOCATION", "CITY", "model", 0.4, "shape"),
+    ("Room 2 on the left", "2", "LOCATION", "ROOM", "model", 0.8, None),
+    ("Had a bed @ St A. but will", "A", "LOCATION", "HOSPITAL", "model", 0.6, None),
     # kept: identifiers and dates that look like numbers of measurement (discharge-summary shapes)
     ("Admission Date: 2022-12-03", "2022-12-03", "DATE", "DATE", "regex:DATE_ISO", 0.97, None),
     ("MRN: 19-790-088   Acct #: P19-93341", "19-790-088", "ID", "MEDICALRECORD", "model", 0.98, None),

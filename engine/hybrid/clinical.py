@@ -132,6 +132,8 @@ _CLOCK_CUES = TIME_CUES - frozenset("from to by since until till before after".s
 #: Vent settings and doses written with 'x': '700x10', '12X450X40', '800x60x10' (not an ID like 9731X5093).
 _TIMES = re.compile(r"(?<![0-9A-Za-z])[0-9]{1,4}(?:[xX*][0-9]{1,3}){1,3}(?![0-9])")
 _ISO_DATE = re.compile(r"(?:19|20|21)[0-9]{2}-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12][0-9]|3[01])")
+#: Place subtypes that may be written in digits alone.
+_NUMBERED_PLACES = frozenset({"ZIP", "STREET", "ROOM", "LOCATION-OTHER", "DEPARTMENT"})
 _NUMBER_SUFFIXES = frozenset("s st nd rd th x po pr iv sq sc im ns ln n m".split())
 _UNIT_WORDS = frozenset("ps peep psv ips cpap imv simv fio2 o2 rr tv vt hr bp".split())
 _HHMM = re.compile(r"(?:[01][0-9]|2[0-3])[0-5][0-9]")
@@ -244,6 +246,14 @@ def shape_veto(
 ) -> str | None:
     """``"shape"`` when the span cannot be of its type (see the module docstring)."""
     surface = text[span.start : span.end]
+    letters = [c for c in surface if c.isalpha()]
+    if span.label in ("NAME", "LOCATION") and (span.subtype or "") not in _NUMBERED_PLACES:
+        if not letters:
+            return "shape"  # 'QUARTERMAIN 2' -> '2', '2200': a name or place has letters
+        if re.fullmatch(r"[\x27’]s", surface.strip().lower()):
+            return "shape"  # the 'S of PAC'S
+        if span.label == "LOCATION" and len(letters) == 1 and text[span.end : span.end + 1] != ".":
+            return "shape"  # 'FROM R', 'T-berg': one letter is not a place
     if any(c.isdigit() for c in surface):
         return None
     words = [w for w in _words(surface) if w not in ("s", "of", "the")]
