@@ -181,24 +181,38 @@ def run_in_process(notes: list[str], requests: int) -> dict[str, Any]:
     return {"per_call": per_call, "batched": batched}
 
 
+def _row(name: str, r: dict[str, Any]) -> str:
+    cells = [
+        name,
+        r["requests"],
+        r["throughput_rps"],
+        r.get("p50_ms", "-"),
+        r.get("p95_ms", "-"),
+        r.get("p99_ms", "-"),
+    ]
+    return "| " + " | ".join(map(str, cells)) + " |"
+
+
 def to_markdown(rep: dict[str, Any]) -> str:
+    """The report section (Markdown)."""
     s, ip, b = rep["service"], rep["in_process"]["per_call"], rep["in_process"]["batched"]
+    intro = (
+        f"Command: `{rep['command']}`. Machine: {rep['machine']}. {rep['requests']} `/v1/redact` requests "
+        f"of one note each (median {rep['median_chars']} characters, synthetic, no real PHI), "
+        f"{rep['clients']} concurrent keep-alive clients on 127.0.0.1 sharing the cores with the server; "
+        "default model, tag style."
+    )
     return "\n".join(
         [
             "## Service load test (loopback)",
             "",
-            f"Command: `{rep['command']}`. Machine: {rep['machine']}. {rep['requests']} `/v1/redact` requests of one "
-            f"note each (median {rep['median_chars']} characters, synthetic, no real PHI), {rep['clients']} concurrent "
-            "keep-alive clients on 127.0.0.1 sharing the machine with the server; default model, tag style.",
+            intro,
             "",
             "| path | requests | throughput (req/s) | p50 ms | p95 ms | p99 ms |",
             "|---|---:|---:|---:|---:|---:|",
-            f"| `deid serve` over HTTP ({rep['clients']} clients) | {s['requests']} | {s['throughput_rps']} | "
-            f"{s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} |",
-            f"| in-process `Deidentifier.redact`, one call per note | {ip['requests']} | {ip['throughput_rps']} | "
-            f"{ip['p50_ms']} | {ip['p95_ms']} | {ip['p99_ms']} |",
-            f"| in-process `detect_many` over all notes (batch ceiling) | {b['requests']} | {b['throughput_rps']} | "
-            "- | - | - |",
+            _row(f"`deid serve` over HTTP ({rep['clients']} clients)", s),
+            _row("in-process `Deidentifier.redact`, one call per note", ip),
+            _row("in-process `detect_many` over all notes (batch ceiling)", b),
             "",
             f"Non-200 answers: {s['non_200']}. Mean documents per engine batch in the service: "
             f"{s['mean_batch_docs']} (micro-batching merges concurrent requests; 5 ms bounded wait).",

@@ -95,7 +95,12 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
         help="config override, e.g. --set decode.o_threshold=0.9 (repeatable)",
     )
     p.add_argument("--encoding", default="utf-8", help="input text encoding (default utf-8)")
-    p.add_argument("--input-format", choices=["auto", "text", "jsonl"], default="auto")
+    p.add_argument(
+        "--input-format",
+        choices=["auto", "text", "jsonl", "i2b2"],
+        default="auto",
+        help="auto: .jsonl is JSONL, .xml files are i2b2 2014 XML, anything else is text",
+    )
     p.add_argument(
         "--skip-bad",
         action="store_true",
@@ -271,12 +276,22 @@ def _write_stream(out: IO[str], lines: Iterator[str]) -> None:
         raise
 
 
+def _i2b2(args: argparse.Namespace) -> bool:
+    from engine.formats.cli import is_i2b2
+
+    return is_i2b2(args)
+
+
 def cmd_detect(args: argparse.Namespace) -> int:
     """``deid detect``: one JSONL record of spans per input document, in input order.
 
     These records carry each mention's original text (``spans[].text``): they are for review,
     not for hand-off (``deid redact`` output is).
     """
+    if args.format != "jsonl" or _i2b2(args):
+        from engine.formats.cli import detect_formatted
+
+        return detect_formatted(args)
     tally = Tally()
     _, stream = _results(args, redact=False)
 
@@ -296,6 +311,10 @@ def cmd_redact(args: argparse.Namespace) -> int:
     Nothing of the original text is written: JSONL spans point into the redacted text, and the
     mentions themselves only appear with ``--include-phi``.
     """
+    if _i2b2(args):
+        from engine.formats.cli import redact_i2b2
+
+        return redact_i2b2(args)
     src = Path(args.input) if args.input != "-" else None
     tally = Tally()
     if src is not None and src.is_dir() and args.output:
@@ -354,8 +373,14 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``deid`` argument parser with every available subcommand."""
     parser = argparse.ArgumentParser(prog="deid", description="Offline clinical text de-identification.")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("detect", help="write PHI spans as JSONL")
+    p = sub.add_parser("detect", help="write PHI spans as JSONL (or i2b2 XML, BRAT, CoNLL)")
     _add_engine_args(p)
+    p.add_argument(
+        "--format",
+        choices=["jsonl", "i2b2", "brat", "conll"],
+        default="jsonl",
+        help="jsonl (default); i2b2 XML and BRAT write one file per note into -o DIR; conll (docs/formats.md)",
+    )
     p.set_defaults(func=cmd_detect)
     p = sub.add_parser("redact", help="write redacted text")
     _add_engine_args(p)

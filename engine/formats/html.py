@@ -3,8 +3,9 @@
 The page holds the notes and their PHI: it is a review artifact, not a hand-off one.
 
 Example:
-    >>> span = Span(11, 16, "NAME", "DOCTOR", 0.98, "model")
-    >>> '<mark class="NAME" title="NAME:DOCTOR 0.98 model"' in render_html([Result("n1", "Seen by Dr Foley", (span,))])
+    >>> r = Result("n1", "Seen by Dr Foley", (Span(11, 16, "NAME", "DOCTOR", 0.98, "model"),))
+    >>> page = render_html([r])
+    >>> '<mark class="NAME" title="NAME:DOCTOR 0.98 model"' in page
     True
 """
 
