@@ -57,6 +57,12 @@ bench-quick: $(VENV)/.stamp-dev
 bench: $(VENV)/.stamp-dev
 	$(BIN)/deid bench
 
+# `pip install <fresh clone>` (not editable) into a new venv per Python 3.11-3.13 found (PATH or pyenv),
+# then `deid redact examples/ --style tag` with the installed wheel (docs/install.md). PYTHONS=... to pick.
+.PHONY: install-check
+install-check:
+	scripts/install_check.sh
+
 clean:
 	rm -rf $(VENV) build *.egg-info
 
