@@ -348,3 +348,11 @@ def test_animated_png_keeps_its_frames(tmp_path: Path) -> None:
     assert rep.ok and len(rep.pages) == 2
     with Image.open(tmp_path / "out" / "anim.png") as im:
         assert getattr(im, "n_frames", 1) == 2
+
+
+def test_a_bad_model_stops_the_run_with_exit_code_3(tmp_path: Path) -> None:
+    assert (
+        _cli(str(_page(tmp_path / "p.png")), "-o", str(tmp_path / "out"), "--model", str(tmp_path / "nope"))
+        == 3
+    )
+    assert not (tmp_path / "out" / "p.png").exists()

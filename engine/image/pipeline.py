@@ -176,10 +176,13 @@ class ImageDeidentifier:
             return os.cpu_count() or 1
 
     def check(self) -> str:
-        """Fail early when Tesseract is missing (:class:`OcrUnavailable`, exit code 3); its version."""
-        if self._ocr is not ocr_page:
-            return "injected"
-        return tesseract_version(self.config.ocr.tesseract_cmd)
+        """Fail early, before any file: Tesseract missing (:class:`OcrUnavailable`) or the model not
+        loadable (:class:`ArtifactError`), both exit code 3. Returns Tesseract's version line."""
+        version = (
+            "injected" if self._ocr is not ocr_page else tesseract_version(self.config.ocr.tesseract_cmd)
+        )
+        self.engine  # noqa: B018 - loads the model now, so a bad artifact is not blamed on a file
+        return version
 
     def close(self) -> None:
         """Stop the OCR worker threads."""
@@ -283,6 +286,8 @@ class ImageDeidentifier:
             report = FileReport(job.path, out, scan.kind, tuple(reports), timings=timings)
             text = json.dumps(report.to_dict(), indent=1) + "\n"
             _atomic(outdir / f"{scan.path.stem}.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        except OcrUnavailable:
+            raise  # Tesseract went away during the run: a setup problem, exit code 3
         except DeidError as e:
             return FileReport(job.path, None, scan.kind, error=str(e), bad_input=isinstance(e, InputError))
         except OSError as e:  # disk full, permissions: this file failed, the others go on
