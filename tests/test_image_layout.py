@@ -216,3 +216,10 @@ def test_fill_regions_in_each_pixel_mode(mode: str, black: object) -> None:
     assert out.getpixel((20, 15)) != black and out.getpixel((9, 5)) != black  # half-open box
     assert page.getpixel((10, 5)) != black  # the input page is not modified
     assert ocr_view(out).mode == "L"
+
+
+def test_every_kind_has_one_reader_and_one_writer() -> None:
+    from engine.image.formats import KINDS, READERS, WRITERS
+
+    assert set(READERS) == set(WRITERS) == set(KINDS.values()) == {"png", "jpeg", "tiff", "pdf", "dicom"}
+    assert sorted(KINDS) == [".dcm", ".jpeg", ".jpg", ".pdf", ".png", ".tif", ".tiff"]
