@@ -161,6 +161,7 @@ CASES = [
     ("OCCASSIONAL PAC'S IN AM", "'S", "LOCATION", "CITY", "model", 0.4, "shape"),
     ("Room 2 on the left", "2", "LOCATION", "ROOM", "model", 0.8, None),
     ("Had a bed @ St A. but will", "A", "LOCATION", "HOSPITAL", "model", 0.6, None),
+    ("CAD W CABG X5 99'. COPD", "99", "CONTACT", "PHONE", "model", 0.25, None),
     # kept: identifiers and dates that look like numbers of measurement (discharge-summary shapes)
     ("Admission Date: 2022-12-03", "2022-12-03", "DATE", "DATE", "regex:DATE_ISO", 0.97, None),
     ("MRN: 19-790-088   Acct #: P19-93341", "19-790-088", "ID", "MEDICALRECORD", "model", 0.98, None),

@@ -501,7 +501,8 @@ def _number_veto(text: str, span: Span, start: int, end: int, whole: bool) -> bo
     alone = (not lead.isalnum() or lead in "xX#" and not text[a - 2 : a - 1].isalnum()) and not text[
         b : b + 1
     ].isalnum()
-    if span.label in ("ID", "CONTACT") and digits <= 2 and alone:
+    apostrophe = text[a - 1 : a] in ("'", "’") or text[b : b + 1] in ("'", "’")
+    if span.label in ("ID", "CONTACT") and digits <= 2 and alone and not apostrophe:
         return True  # '#18 & 20': gauges, counts; no ID or phone has two digits
     if span.subtype == "ZIP" and re.fullmatch(r"[0-9]{5}(?:-[0-9]{4})?", run):
         return False  # 'Lakemba, CO 81508'
