@@ -92,19 +92,26 @@ class Deidentifier:
                 rt.windows_per_call if self.artifacts.batch_invariant else 1,
                 max_width=self.max_length,
             )
-        self.hybrid = hybrid
-        wants_hybrid = layers.templates or layers.lists or layers.extraction or layers.propagation
-        if self.hybrid is None and wants_hybrid:
+        self._hybrid = hybrid
+        from engine.stages import StageContext, build_plan
+
+        #: The detection stages, in run order (engine.stages; ``config.stages`` or the layers' default).
+        self.plan = build_plan(StageContext(self.config, self, hybrid))
+
+    def hybrid_layer(self) -> Any:
+        """The hybrid layer's loaded data (templates, lists, veto, ...), built on first use."""
+        if self._hybrid is None:
             try:
                 from engine.hybrid import HybridLayer
             except ImportError as e:
                 raise ConfigError(
                     "E107",
-                    f"hybrid layers are on but engine.hybrid cannot be imported: {e}",
+                    f"hybrid stages are configured but engine.hybrid cannot be imported: {e}",
                     fix="Reinstall the package, or set layers.templates/lists/extraction/"
                     "propagation to false.",
                 ) from e
-            self.hybrid = HybridLayer(self.config)
+            self._hybrid = HybridLayer(self.config)
+        return self._hybrid
 
     # ---------------------------------------------------------------- public API
     def detect(self, doc: str | Document | Mapping[str, Any]) -> Result:
@@ -160,17 +167,10 @@ class Deidentifier:
         return out
 
     def _spans(self, docs: list[Document]) -> list[list[Span]]:
-        spans = self.model_spans(docs)
-        if self.hybrid is None:
-            return spans  # _checked sorts and validates every document's spans
-        t0 = time.perf_counter()
-        merged = [ms + list(self.hybrid.detect(d)) for d, ms in zip(docs, spans, strict=True)]
-        t0 = self.timer.add("templates", t0)
-        final = [list(self.hybrid.postprocess(d, s)) for d, s in zip(docs, merged, strict=True)]
-        if self.config.layers.propagation and any(d.group is not None for d in docs):
-            final = [list(s) for s in self.hybrid.propagate_group(docs, final)]
-        self.timer.add("propagation", t0)
-        return final
+        """Every stage of :attr:`plan` over one chunk (engine.stages.run_plan)."""
+        from engine.stages import run_plan
+
+        return run_plan(self.plan, docs, self.timer)
 
     def process_chunk(self, docs: list[Document], do_redact: bool) -> list[Result]:
         """Results for one chunk (documents processed together share trusted terms), fail closed."""

@@ -109,35 +109,48 @@ def test_redaction_styles_and_offset_map(lexicon_dir: Path) -> None:
     assert mask.redact(text).redacted == "****** ****** seen by ******."
 
 
-class ExplodingHybrid:
-    """A hybrid layer that fails, to prove the engine fails closed."""
+class ExplodingDetector:
+    """A detector stage that fails, to prove the engine fails closed."""
 
-    def detect(self, doc: Document) -> list[Span]:
+    name = "test.explode.v1"
+
+    def detect_batch(self, docs: list[Document]) -> list[list[Span]]:
         raise RuntimeError("injected failure")
 
-    def postprocess(self, doc: Document, spans: list[Span]) -> list[Span]:
-        return spans
 
-
-class DroppingHybrid(ExplodingHybrid):
+class BadSpanDetector:
     """Returns a span that is not a valid slice: the engine must refuse it."""
 
-    def detect(self, doc: Document) -> list[Span]:
-        return [Span(0, len(doc.text) + 5, "NAME", "PATIENT", 1.0, "bad")]
+    name = "test.badspan.v1"
+
+    def detect_batch(self, docs: list[Document]) -> list[list[Span]]:
+        return [[Span(0, len(d.text) + 5, "NAME", "PATIENT", 1.0, "bad")] for d in docs]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _failing_stages() -> None:
+    from engine.stages import register_stage
+
+    register_stage("test.explode.v1", lambda ctx: ExplodingDetector(), replace=True)
+    register_stage("test.badspan.v1", lambda ctx: BadSpanDetector(), replace=True)
+
+
+def _with_stage(lexicon_dir: Path, stage: str, *extra: str) -> EngineConfig:
+    stages = json.dumps(["model.v1", stage, "vet.v1", "resolve.v1"])
+    return EngineConfig.from_overrides([f"model_dir={lexicon_dir}", f"stages={stages}", *extra])
 
 
 def test_failure_in_a_stage_raises(lexicon_dir: Path) -> None:
-    cfg = EngineConfig.from_overrides([f"model_dir={lexicon_dir}"])
-    deid = Deidentifier(cfg, hybrid=ExplodingHybrid())
+    deid = Deidentifier(_with_stage(lexicon_dir, "test.explode.v1"))
     with pytest.raises(DetectionError, match="injected failure"):
         deid.redact("Harlan Valdez")
     with pytest.raises(DetectionError):
-        Deidentifier(cfg, hybrid=DroppingHybrid()).redact("Harlan Valdez")
+        Deidentifier(_with_stage(lexicon_dir, "test.badspan.v1")).redact("Harlan Valdez")
 
 
 def test_failure_with_redact_all_redacts_everything(lexicon_dir: Path) -> None:
-    cfg = EngineConfig.from_overrides([f"model_dir={lexicon_dir}", "on_error=redact_all"])
-    res = Deidentifier(cfg, hybrid=ExplodingHybrid()).redact("Harlan Valdez has no other PHI")
+    cfg = _with_stage(lexicon_dir, "test.explode.v1", "on_error=redact_all")
+    res = Deidentifier(cfg).redact("Harlan Valdez has no other PHI")
     assert res.redacted == "[REDACTED]"
     # the error names the failure, never the exception's message (it could quote the note)
     assert res.error and "RuntimeError" in res.error and "injected failure" not in res.error
