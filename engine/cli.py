@@ -42,6 +42,7 @@ PLUGINS = (
     "engine.service.cli",
     "engine.formats.cli",
     "engine.image.cli",
+    "engine.spark.cli",
 )
 
 
