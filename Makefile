@@ -7,6 +7,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
 .PHONY: demo test install install-dev lint bench bench-quick clean image-demo install-image
+.PHONY: spark-demo install-spark
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,10 +43,25 @@ install-image: $(VENV)/.stamp-image
 image-demo: $(VENV)/.stamp-image
 	$(BIN)/deid image examples/scans/page.png -o out/image-demo --force
 
+# Apache Spark (deid spark, engine.spark): pyspark (about 0.5 GB installed), pandas < 3, pyarrow;
+# Java 17+ must be on the machine. Kept out of `make demo`; `make test` runs the Spark tests.
+$(VENV)/.stamp-spark: pyproject.toml | $(VENV)/.stamp-base
+	$(BIN)/pip install -q -c requirements-pins.txt -e '.[spark]'
+	touch $@
+
+install-spark: $(VENV)/.stamp-spark
+
+# `deid spark detect` on examples/ in local[2] mode: out/spark-demo/spans.jsonl/part-* (same records
+# as `deid detect examples/`).
+spark-demo: $(VENV)/.stamp-spark
+	SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON=$(abspath $(BIN))/python $(BIN)/deid spark detect examples/ \
+		-o out/spark-demo/spans.jsonl --master 'local[2]' --force
+	cat out/spark-demo/spans.jsonl/part-*
+
 demo: $(VENV)/.stamp-base
 	$(BIN)/deid redact examples/ --style tag
 
-test: $(VENV)/.stamp-dev $(VENV)/.stamp-image
+test: $(VENV)/.stamp-dev $(VENV)/.stamp-image $(VENV)/.stamp-spark
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.stamp-dev
