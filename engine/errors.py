@@ -73,6 +73,38 @@ class ToleranceExceeded(ParityError):
     """Exported outputs differ from the reference by more than the configured tolerance."""
 
 
+#: The exit codes of the ``deid`` command: code -> meaning (the README's list is checked against it).
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "de-identification failed, or with on_error=redact_all some documents were redacted entirely",
+    2: "bad input or usage",
+    3: "model artifact or device problem",
+    4: "finished with --skip-bad, but some records were malformed",
+}
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The ``deid`` exit code for an error: 2 input/config, 3 artifact/device, 1 anything else.
+
+    Example: ``exit_code_for(InputError("E614", "input not found"))`` -> ``2``.
+    """
+    if isinstance(error, InputError | ConfigError | ImportError):
+        return 2
+    if isinstance(error, ArtifactError | DeviceError):
+        return 3
+    return 1
+
+
+def describe(code: str) -> tuple[str, str, str]:
+    """``(error class, meaning, fix)`` of a code from the generated table (engine/error_codes.py).
+
+    Example: ``describe("E614")[0]`` -> ``'InputError'``.
+    """
+    from engine.error_codes import ERROR_CODES
+
+    return ERROR_CODES[code]
+
+
 def missing_extra(package: str, extra: str) -> ImportError:
     """Build the ImportError raised when an optional dependency is missing.
 

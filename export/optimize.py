@@ -67,7 +67,7 @@ def get_preset(name: str) -> OptimizationPreset:
     """Look a preset up by name; an unknown name lists the valid ones."""
     if name not in PRESETS:
         raise ConfigError(
-            "E501", f"unknown optimization preset {name!r}", fix=f"Use one of {sorted(PRESETS)}."
+            "E830", f"unknown optimization preset {name!r}", fix=f"Use one of {sorted(PRESETS)}."
         )
     return PRESETS[name]
 

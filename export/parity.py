@@ -170,7 +170,7 @@ def tensor_parity(
     )
     if raise_on_failure and shape_fail:
         err = ShapeMismatch(
-            "E601",
+            "E832",
             f"{len(shape_fail)} window(s) differ in shape: " + "; ".join(shape_fail),
             fix="Check the dynamic axes of the export (batch_size, sequence_length).",
         )
@@ -178,7 +178,7 @@ def tensor_parity(
         raise err
     if raise_on_failure and tol_fail:
         err = ToleranceExceeded(
-            "E602",
+            "E833",
             f"{len(tol_fail)} of {len(wins)} window(s) exceed atol {atol:g}: " + "; ".join(tol_fail),
             fix="Check the optimisation preset (approximate GELU?) or raise --atol for expected drift.",
         )

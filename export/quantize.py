@@ -77,7 +77,7 @@ def get_preset(name: str) -> QuantizationPreset:
     """Look a preset up by name; an unknown name lists the valid ones."""
     if name not in PRESETS:
         raise ConfigError(
-            "E502", f"unknown quantization preset {name!r}", fix=f"Use one of {sorted(PRESETS)}."
+            "E831", f"unknown quantization preset {name!r}", fix=f"Use one of {sorted(PRESETS)}."
         )
     return PRESETS[name]
 

@@ -42,7 +42,7 @@ def test_i2b2_mismatch_raises_with_file_line_and_span() -> None:
     with pytest.raises(AlignmentError) as e:
         list(read_corpus(FIX / "i2b2_bad", "i2b2"))
     msg = str(e.value)
-    assert "221-01.xml:" in msg and "'Bostn'" in msg and "'Boston'" in msg and "E302" in msg
+    assert "221-01.xml:" in msg and "'Bostn'" in msg and "'Boston'" in msg and "E346" in msg
 
 
 def test_i2b2_mismatch_non_strict_collects_and_drops() -> None:
@@ -108,7 +108,7 @@ def test_jsonl_prediction_file_with_redacted_text(tmp_path: Path) -> None:
 
 
 def test_span_beyond_text_is_rejected() -> None:
-    with pytest.raises(AlignmentError, match="E301"):
+    with pytest.raises(AlignmentError, match="E345"):
         AnnotatedDocument("a", "abc", (Span(1, 9, "NAME"),))
 
 

@@ -129,9 +129,9 @@ def align_labels(
         ``(label_ids, report)``: ``label_ids`` is int64 with one entry per token, ``-100`` = ignore.
     """
     if policy not in ("first", "all"):
-        raise AlignmentError("E401", f"unknown alignment policy {policy!r}", fix="Use 'first' or 'all'.")
+        raise AlignmentError("E375", f"unknown alignment policy {policy!r}", fix="Use 'first' or 'all'.")
     if "O" not in label2id:
-        raise AlignmentError("E402", "label2id has no 'O' tag")
+        raise AlignmentError("E376", "label2id has no 'O' tag")
     span_list = sorted(set(spans), key=lambda s: (s.start, s.end, s.type))
     n = len(encoded)
     offsets = encoded.offsets
@@ -142,7 +142,7 @@ def align_labels(
     for s, ok in zip(span_list, known, strict=True):
         if not ok and unknown == "error":
             raise AlignmentError(
-                "E403",
+                "E377",
                 f"{doc_id}: span [{s.start}, {s.end}) has type {s.type!r} with no label",
                 fix="Add the type to data.labels or set data.unknown_types='ignore'.",
             )

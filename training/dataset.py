@@ -59,7 +59,7 @@ def _read_jsonl(path: Path) -> Iterator[AnnotatedDoc]:
                 )
                 yield AnnotatedDoc(str(d["id"]), str(d["text"]), spans, d.get("group"), d.get("meta") or {})
             except (KeyError, ValueError, TypeError) as e:
-                raise InputError("E501", f"{path}:{n}: bad corpus record: {e}") from e
+                raise InputError("E910", f"{path}:{n}: bad corpus record: {e}") from e
 
 
 def load_corpus(path: str | Path, fmt: str = "jsonl") -> Iterator[Any]:
@@ -74,7 +74,7 @@ def load_corpus(path: str | Path, fmt: str = "jsonl") -> Iterator[Any]:
     if read_corpus is not None:
         return iter(read_corpus(path, fmt))
     if fmt != "jsonl":
-        raise InputError("E502", f"no reader for format {fmt!r}", fix="training.corpora is needed for it.")
+        raise InputError("E911", f"no reader for format {fmt!r}", fix="training.corpora is needed for it.")
     p = Path(path)
     if not p.is_file():
         raise InputError(

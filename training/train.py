@@ -269,7 +269,7 @@ def _device(cfg: TrainConfig) -> str:
         return "cuda" if torch.cuda.is_available() else "cpu"
     if want == "cuda" and not torch.cuda.is_available():
         raise DeviceError(
-            "E601", "runtime.device='cuda' but torch sees no GPU", fix="Use --set runtime.device=cpu."
+            "E521", "runtime.device='cuda' but torch sees no GPU", fix="Use --set runtime.device=cpu."
         )
     return want
 

@@ -36,7 +36,7 @@ def providers_for(device: str) -> list[str]:
     available = ort.get_available_providers()
     if "CUDAExecutionProvider" not in available:
         raise DeviceError(
-            "E401",
+            "E520",
             f"device 'cuda' asked for, but this onnxruntime offers only {available}",
             fix="pip install onnxruntime-gpu (instead of onnxruntime) on a machine with CUDA, "
             "or use --device cpu.",

@@ -62,7 +62,7 @@ class AnnotatedDocument:
         for s in self.spans:
             if s.end > len(self.text):
                 raise AlignmentError(
-                    "E301",
+                    "E345",
                     f"document {self.id!r}: span [{s.start}, {s.end}) {s.type} is beyond the text "
                     f"(length {len(self.text)})",
                     fix="Check that the offsets index this exact text (encoding, line endings).",
@@ -177,7 +177,7 @@ class SurfaceChecker:
         issue = AlignmentIssue(source, line, start, end, label, surface or "", found_text)
         if self.strict:
             raise AlignmentError(
-                "E302",
+                "E346",
                 "annotation does not match the document text: " + issue.describe(),
                 fix="Fix the offsets or the annotation, or read with strict=False to collect all mismatches.",
             )

@@ -102,7 +102,7 @@ def load_bases(data_dir: Path, split: str) -> list[BaseNote]:
                 out.append(BaseNote(f"mts:{name}:{r['ID']}", "mts", f"{header}:\n{text}"))
     except FileNotFoundError as e:
         raise InputError(
-            "E301",
+            "E950",
             f"base data file missing: {e.filename}",
             fix="Pass --data-dir (or set DEID_DATA_DIR) to a folder with aci-bench/ and mts-dialog/, laid "
             "out as training/synth/data/bases/ in a clone of the repository.",

@@ -74,16 +74,16 @@ class NoteBuilder:
             parts.append(t)
             if k is not None:
                 if k not in MODEL_SUBTYPES:
-                    raise AlignmentError("E401", f"unknown subtype {k!r} for {t!r}")
+                    raise AlignmentError("E951", f"unknown subtype {k!r} for {t!r}")
                 if t != t.strip() or not t:
-                    raise AlignmentError("E402", f"span {t!r} has whitespace at an edge")
+                    raise AlignmentError("E952", f"span {t!r} has whitespace at an edge")
                 if spans and spans[-1]["end"] == pos and spans[-1]["subtype"] == k:
                     # two touching spans of one type would read as one entity: keep them apart
-                    raise AlignmentError("E403", f"touching {k} spans at {pos}")
+                    raise AlignmentError("E953", f"touching {k} spans at {pos}")
                 spans.append({"start": pos, "end": pos + len(t), "label": category_of(k), "subtype": k})
             pos += len(t)
         text = "".join(parts)
         for s, (t, _) in zip(spans, [sg for sg in self.segs if sg[1] is not None], strict=True):
             if text[s["start"] : s["end"]] != t:  # type: ignore[misc]
-                raise AlignmentError("E404", f"span text mismatch at {s}")
+                raise AlignmentError("E954", f"span text mismatch at {s}")
         return text, spans
