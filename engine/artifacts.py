@@ -18,7 +18,11 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import json
+import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +34,23 @@ MANIFEST = "manifest.json"
 LABELS = "labels.json"
 TOKENIZER = "tokenizer.json"
 MODEL = "model.onnx"
+#: Hugging Face config (architecture, id2label): optimum's ORTModelForTokenClassification loads the
+#: directory with it. Optional for the engine, verified like the others when the manifest lists it.
+CONFIG = "config.json"
 FORMAT_VERSION = 1
 
 #: The embedded default model ships inside the package here.
 DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
+
+#: Weight files that make a directory (with ``config.json``, without ``manifest.json``) a Hugging
+#: Face checkpoint, which ``load_artifacts`` exports on the fly.
+HF_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+#: Where those exports are cached: ``$DEID_CACHE_DIR/hf-exports``, else ``~/.cache/deid/hf-exports``.
+CACHE_ENV = "DEID_CACHE_DIR"
+#: What the on-the-fly export needs (the ``[export]`` extra), checked before importing any of it.
+EXPORT_MODULES = ("torch", "transformers", "onnx")
+
+log = logging.getLogger(__name__)
 
 
 def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -100,6 +117,9 @@ def default_model_available() -> bool:
 def load_artifacts(path: str | Path | None = None, verify: bool = True) -> Artifacts:
     """Load and verify an artifact directory (``None``: the embedded default model).
 
+    A Hugging Face token-classification directory (``config.json`` and weights, no manifest) is
+    exported once into the cache (:func:`export_hf_checkpoint`) and that export is loaded.
+
     Raises:
         ArtifactError: a file is missing, a hash does not match, or the manifest is malformed.
     """
@@ -110,12 +130,15 @@ def load_artifacts(path: str | Path | None = None, verify: bool = True) -> Artif
             "this install carries no embedded default model",
             fix="Pass --model DIR (an export directory), or reinstall the package from a clone of main.",
         )
+    if is_hf_checkpoint(root):
+        root = export_hf_checkpoint(root)
     mpath = root / MANIFEST
     if not mpath.is_file():
         raise ArtifactError(
             "E211",
             f"{root} is not a model artifact: no {MANIFEST}",
-            fix="Point --model at a directory written by `deid export`.",
+            fix="Point --model at a directory written by `deid export`, or at a Hugging Face model "
+            "directory (config.json and weights).",
         )
     try:
         manifest = json.loads(mpath.read_text())
@@ -157,3 +180,66 @@ def load_artifacts(path: str | Path | None = None, verify: bool = True) -> Artif
         stride=stride,
         manifest=manifest,
     )
+
+
+def is_hf_checkpoint(root: str | Path) -> bool:
+    """True for a Hugging Face model directory: ``config.json`` and weights, no ``manifest.json``."""
+    r = Path(root)
+    return (
+        r.is_dir()
+        and not (r / MANIFEST).is_file()
+        and (r / CONFIG).is_file()
+        and any((r / w).is_file() for w in HF_WEIGHTS)
+    )
+
+
+def export_cache_dir() -> Path:
+    """``$DEID_CACHE_DIR/hf-exports`` or ``~/.cache/deid/hf-exports`` (read at call time)."""
+    env = os.environ.get(CACHE_ENV)
+    return (Path(env) if env else Path.home() / ".cache" / "deid") / "hf-exports"
+
+
+def checkpoint_key(root: str | Path) -> str:
+    """SHA-256 over the names and bytes of the checkpoint's top-level files: the cache key.
+
+    Any change to the weights, the config or the tokenizer gives a new key, so a stale export is
+    never served for a changed checkpoint.
+    """
+    h = hashlib.sha256()
+    for f in sorted(p for p in Path(root).iterdir() if p.is_file()):
+        h.update(f.name.encode("utf-8") + b"\0" + file_sha256(f).encode("ascii"))
+    return h.hexdigest()
+
+
+def export_hf_checkpoint(root: str | Path) -> Path:
+    """Export a Hugging Face checkpoint to ONNX once (default :class:`ExportConfig`, parity-gated).
+
+    Returns the cached artifact directory. Needs the ``[export]`` extra, imported only here, so
+    the engine's own imports stay free of torch.
+
+    Raises:
+        ArtifactError: E218, the export extra is not installed (the message names the pip command).
+        ParityError: the export failed its parity gate (nothing is cached then).
+    """
+    src = Path(root)
+    missing = [m for m in EXPORT_MODULES if importlib.util.find_spec(m) is None]
+    export_model = None
+    if not missing:
+        try:
+            export_model = importlib.import_module("export.onnx_export").export_model
+        except ImportError as e:
+            missing = [e.name or "export"]
+    if export_model is None:
+        raise ArtifactError(
+            "E218",
+            f"{src} is a Hugging Face model directory (config.json and weights, no {MANIFEST}); the "
+            f"engine serves ONNX exports, and exporting it needs {', '.join(missing)}",
+            fix="pip install 'deid-engine[export]' (the directory is then exported once, into "
+            f"{export_cache_dir()}), or export it yourself: deid export --model DIR --out ARTIFACT.",
+        )
+    out = export_cache_dir() / checkpoint_key(src)[:16]
+    if (out / MANIFEST).is_file():
+        return out
+    log.warning("exporting the Hugging Face model %s to ONNX once, into %s", src, out)
+    export_model(src, out, force=True)
+    return out

@@ -18,7 +18,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from engine.artifacts import FORMAT_VERSION, LABELS, MANIFEST, MODEL, TOKENIZER, file_table
+from engine.artifacts import CONFIG, FORMAT_VERSION, LABELS, MANIFEST, MODEL, TOKENIZER, file_table
 
 #: CPU instruction-set flags that decide int8 speed (VNNI) and are recorded with the parity numbers.
 CPU_FLAGS = ("avx2", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "amx_int8")
@@ -107,12 +107,14 @@ def checkpoint_fingerprint(checkpoint: str | Path) -> dict[str, Any]:
 def build_manifest(root: str | Path, **fields: Any) -> dict[str, Any]:
     """Assemble the manifest for the files in ``root``; ``fields`` add the export's own facts.
 
-    ``files`` always lists model.onnx, tokenizer.json and labels.json (the ones the engine verifies).
+    ``files`` always lists model.onnx, tokenizer.json and labels.json (the engine needs them), and
+    config.json when written (optimum's loader needs it); the engine verifies every listed file.
     """
+    names = [MODEL, TOKENIZER, LABELS] + ([CONFIG] if (Path(root) / CONFIG).is_file() else [])
     return {
         "format_version": FORMAT_VERSION,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "files": file_table(root, [MODEL, TOKENIZER, LABELS]),
+        "files": file_table(root, names),
         **fields,
     }
 

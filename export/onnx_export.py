@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.artifacts import LABELS, MANIFEST, MODEL, TOKENIZER, load_artifacts, write_labels
+from engine.artifacts import CONFIG, LABELS, MANIFEST, MODEL, TOKENIZER, load_artifacts, write_labels
 from engine.errors import ArtifactError, ConfigError, ParityError, missing_extra
 from engine.text.tokenize import TextTokenizer
-from export import freeze_scales, optimize, parity, quantize
+from export import freeze_scales, hf_config, optimize, parity, quantize
 from export import manifest as mf
 from export.config import ExportConfig
 from export.spanscore import DECODER
@@ -341,6 +341,7 @@ def _build(
         cfg.batch_size,
     )
     write_labels(tmp, labels)
+    hf_config.write_hf_config(tmp, mc.to_diff_dict(), labels)  # optimum loads the directory with it
     manifest = mf.build_manifest(
         tmp,
         precision=cfg.precision,
@@ -384,7 +385,7 @@ def _build(
         )
         err.report = report  # type: ignore[attr-defined]
         raise err
-    for name in (MODEL, TOKENIZER, LABELS, MANIFEST):
+    for name in (MODEL, TOKENIZER, LABELS, CONFIG, MANIFEST):
         if not (tmp / name).is_file():
             raise ArtifactError("E514", f"export produced no {name}")
     return report
