@@ -60,3 +60,14 @@ def tiny_artifact_copy(tiny_artifact: Path, tmp_path: Path) -> Path:
     dst = tmp_path / "artifact"
     shutil.copytree(tiny_artifact, dst)
     return dst
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-golden`` rewrites the golden files instead of comparing against them."""
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from the current code")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the run was asked to rewrite the golden files."""
+    return bool(request.config.getoption("--update-golden"))
