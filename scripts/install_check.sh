@@ -9,8 +9,10 @@
 # Checks, per interpreter: the clone installs (core dependencies only: numpy, onnxruntime, tokenizers,
 # pydantic, resolved from the index as a user gets them, no constraints file); the `engine` package
 # is imported from site-packages, not from the clone; the embedded default model is inside the
-# wheel; `deid redact examples/ --style tag` exits 0 and prints [TAG]s. Writes one line per version
-# to the summary and exits non-zero when any version fails.
+# wheel; `deid redact examples/ --style tag` exits 0 and prints [TAG]s; then, with the [surrogates]
+# extra under requirements-pins.txt, `deid synth --n-train 50 --n-dev 10 --seed 13` from the wheel's
+# vendored bases gives the same corpus bytes on every version (SKIP_SYNTH=1 skips this part).
+# Prints one line per version and exits non-zero when any version fails.
 set -u -o pipefail
 
 REPO=${REPO:-$(git rev-parse --show-toplevel)}
@@ -70,7 +72,20 @@ PY
         tail -20 "$log"; head -20 "$WORK/out-$ver.txt"; summary+=("Python $ver: FAIL (deid redact)"); status=1; continue
     fi
     deps=$("$venv/bin/python" -c 'import importlib.metadata as m; print(" ".join(f"{n}=={m.version(n)}" for n in ("numpy", "onnxruntime", "tokenizers", "pydantic")))')
-    summary+=("Python $ver: OK ($deps)")
+    # Training data from the wheel: the vendored bases + the pinned surrogate libraries give the same
+    # corpus bytes on every Python version (the first version's hash is the reference).
+    if [ -z "${SKIP_SYNTH:-}" ]; then
+        if ! "$venv/bin/pip" install -q -c "$WORK/clone/requirements-pins.txt" "$WORK/clone[surrogates]" >>"$log" 2>&1 \
+            || ! (cd "$WORK" && "$venv/bin/deid" synth --out "$WORK/synth-$ver" --n-train 50 --n-dev 10 --seed 13) >>"$log" 2>&1; then
+            tail -20 "$log"; summary+=("Python $ver: FAIL (deid synth)"); status=1; continue
+        fi
+        corpus=$(cat "$WORK/synth-$ver/train.jsonl" "$WORK/synth-$ver/dev.jsonl" | sha256sum | cut -c1-16)
+        if [ -n "${reference:-}" ] && [ "$corpus" != "$reference" ]; then
+            summary+=("Python $ver: FAIL (synth corpus $corpus differs from $reference)"); status=1; continue
+        fi
+        reference=${reference:-$corpus}
+    fi
+    summary+=("Python $ver: OK ($deps${corpus:+; synth corpus sha256 $corpus})")
 done
 echo
 printf '%s\n' "${summary[@]}"
