@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine.image.config import OcrConfig
-from engine.image.errors import OcrError, OcrUnavailable
+from engine.image.errors import OcrError, OcrUnavailableError
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -55,10 +55,10 @@ class Word:
 
 
 def tesseract_version(cmd: str = "tesseract") -> str:
-    """The installed Tesseract's version line; :class:`OcrUnavailable` if it cannot be started."""
+    """The installed Tesseract's version line; :class:`OcrUnavailableError` if it cannot be started."""
     exe = shutil.which(cmd)
     if exe is None:
-        raise OcrUnavailable(
+        raise OcrUnavailableError(
             "E710",
             f"Tesseract ({cmd!r}) is not on PATH",
             fix="Install it: `apt-get install -y tesseract-ocr` (or `make image-demo`), "
@@ -67,7 +67,7 @@ def tesseract_version(cmd: str = "tesseract") -> str:
     try:
         out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30, check=True)
     except (OSError, subprocess.SubprocessError) as e:
-        raise OcrUnavailable("E710", f"Tesseract ({exe}) does not start: {type(e).__name__}") from e
+        raise OcrUnavailableError("E710", f"Tesseract ({exe}) does not start: {type(e).__name__}") from e
     return (out.stdout or out.stderr).splitlines()[0].strip()
 
 
@@ -75,7 +75,7 @@ def ocr_page(image: Image, cfg: OcrConfig, dpi: int | None = None) -> list[Word]
     """Run Tesseract on one page image and return its words in reading order.
 
     The page goes to Tesseract as an 8-bit grey PGM on stdin (no temporary files, no PNG encoding).
-    Raises :class:`OcrUnavailable` when Tesseract is missing and :class:`OcrError` when it fails on
+    Raises :class:`OcrUnavailableError` when Tesseract is missing and :class:`OcrError` when it fails on
     this page (non-zero exit, timeout, output that is not TSV).
     """
     exe = shutil.which(cfg.tesseract_cmd)
@@ -91,7 +91,7 @@ def ocr_page(image: Image, cfg: OcrConfig, dpi: int | None = None) -> list[Word]
     except subprocess.TimeoutExpired as e:
         raise OcrError("E712", f"Tesseract took longer than {cfg.timeout_s:g} s on a page") from e
     except OSError as e:
-        raise OcrUnavailable("E710", f"Tesseract ({exe}) does not start: {type(e).__name__}") from e
+        raise OcrUnavailableError("E710", f"Tesseract ({exe}) does not start: {type(e).__name__}") from e
     if proc.returncode != 0:
         # subtle: stderr names the failure (missing language data, bad image); it holds no page text
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import DeidError, InputError
 from engine.image.config import ImageConfig
 from engine.image.draw import fill_regions, ocr_view
-from engine.image.errors import ImageInputError, OcrError, OcrUnavailable, WriteError
+from engine.image.errors import ImageInputError, OcrError, OcrUnavailableError, WriteError
 from engine.image.formats import Scan, read_scan, write_scan
 from engine.image.layout import PageText, Region, build_page_text, page_regions
 from engine.image.ocr import Word, ocr_page, tesseract_version
@@ -176,7 +176,7 @@ class ImageDeidentifier:
             return os.cpu_count() or 1
 
     def check(self) -> str:
-        """Fail early, before any file: Tesseract missing (:class:`OcrUnavailable`) or the model not
+        """Fail early, before any file: Tesseract missing (:class:`OcrUnavailableError`) or the model not
         loadable (:class:`ArtifactError`), both exit code 3. Returns Tesseract's version line."""
         version = (
             "injected" if self._ocr is not ocr_page else tesseract_version(self.config.ocr.tesseract_cmd)
@@ -205,7 +205,7 @@ class ImageDeidentifier:
         t0 = time.perf_counter()
         try:
             words = self._ocr(ocr_view(page), self.config.ocr, dpi)
-        except OcrUnavailable:
+        except OcrUnavailableError:
             raise  # a setup problem, not this page's: the run stops with exit code 3
         except OcrError as e:
             return None, str(e), time.perf_counter() - t0
@@ -286,7 +286,7 @@ class ImageDeidentifier:
             report = FileReport(job.path, out, scan.kind, tuple(reports), timings=timings)
             text = json.dumps(report.to_dict(), indent=1) + "\n"
             _atomic(outdir / f"{scan.path.stem}.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        except OcrUnavailable:
+        except OcrUnavailableError:
             raise  # Tesseract went away during the run: a setup problem, exit code 3
         except DeidError as e:
             return FileReport(job.path, None, scan.kind, error=str(e), bad_input=isinstance(e, InputError))
