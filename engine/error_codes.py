@@ -164,6 +164,7 @@ ERROR_CODES: dict[str, tuple[str, str, str]] = {
     'E707': ('ConfigError', 'the image path needs its extra: ...', "pip install 'deid-engine[image]'"),
     'E708': ('InputError', 'several inputs would write the same output name: ...', 'Run them into different -o directories.'),
     'E709': ('WriteError', '...: cannot write the output (...)', ''),
+    'E710': ('OcrUnavailableError', 'Tesseract (...) is not on PATH', 'Install it: `apt-get install -y tesseract-ocr` (or `make image-demo`), or set image.ocr.tesseract_cmd.'),
     'E711': ('OcrError', 'Tesseract exited with ...: ...', ''),
     'E712': ('OcrError', 'Tesseract took longer than ... s on a page', ''),
     'E713': ('OcrError', 'Tesseract output is not TSV (no header line)', ''),
