@@ -119,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
 
     fmt = input_format(args.input, args.format)
     out_fmt = "parquet" if fmt == "parquet" else "jsonl"  # text notes in: JSONL out, as deid detect
+    from pyspark.sql import SparkSession
+
+    owned = SparkSession.getActiveSession() is None  # a caller's session (tests, notebooks) stays up
     spark = session(args.master, args.conf)
     try:
         sc = spark.sparkContext
@@ -138,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
         write_output(spark, out, args.output, out_fmt, args.force)
         rows, failed = counters[0].value, counters[1].value
     finally:
-        spark.stop()
+        if owned:
+            spark.stop()
     sys.stderr.write(f"deid: {rows} note(s) written to {args.output}\n")
     if failed:
         sys.stderr.write(
