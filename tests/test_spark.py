@@ -152,9 +152,7 @@ def test_a_partition_is_one_stream_across_arrow_batches(notes: list) -> None:
     frames = [pd.DataFrame(few[i : i + 2]) for i in range(0, len(few), 2)]
     got = pd.concat(list(run_partition(iter(frames), job)))
     assert engine_for(job) is engine_for(job)  # one engine per Python worker, reused by every task
-    want = [
-        {k: v for k, v in r.to_dict().items() if k != "text"} for r in engine_for(job).detect_many(few)
-    ]
+    want = [{k: v for k, v in r.to_dict().items() if k != "text"} for r in engine_for(job).detect_many(few)]
     assert list(got["id"]) == [w["id"] for w in want]
     assert [list(s) for s in got["spans"]] == [w["spans"] for w in want]
 
@@ -166,7 +164,9 @@ def _write_jsonl(path: Path, notes: list[dict[str, Any]]) -> None:
 
 def _parts(out: Path) -> list[str]:
     assert (out / "_SUCCESS").exists()
-    return [line for p in sorted(out.glob("part-*")) for line in p.read_text(encoding="utf-8").splitlines(True)]
+    return [
+        line for p in sorted(out.glob("part-*")) for line in p.read_text(encoding="utf-8").splitlines(True)
+    ]
 
 
 def _by_id(lines: list[str]) -> list[str]:
