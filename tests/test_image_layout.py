@@ -226,3 +226,48 @@ def test_every_kind_has_one_reader_and_one_writer() -> None:
 
     assert set(READERS) == set(WRITERS) == set(KINDS.values()) == {"png", "jpeg", "tiff", "pdf", "dicom"}
     assert sorted(KINDS) == [".dcm", ".jpeg", ".jpg", ".pdf", ".png", ".tif", ".tiff"]
+
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+
+@st.composite
+def _pages(draw: object) -> list[Word]:
+    d = draw  # type: ignore[assignment]
+    words = []
+    for li in range(d(st.integers(1, 4))):
+        x = 5
+        for _ in range(d(st.integers(1, 5))):
+            text = d(st.text("abcXYZ019/-.", min_size=1, max_size=6))
+            conf = d(st.sampled_from([10.0, 60.0, 95.0]))
+            words.append(
+                Word(
+                    text,
+                    (x, 10 + 30 * li, x + 8 * len(text), 30 + 30 * li),
+                    conf,
+                    (1, li // 2 + 1, li + 1),
+                    len(words),
+                )
+            )
+            x += 8 * len(text) + 6
+    return words
+
+
+@hypothesis.given(_pages(), st.data())
+@hypothesis.settings(max_examples=150, deadline=None)
+def test_every_word_a_span_touches_is_inside_one_of_its_boxes(words: list[Word], data: object) -> None:
+    page = build_page_text(words)
+    n = len(page.text)
+    start = data.draw(st.integers(0, n - 1))  # type: ignore[attr-defined]
+    end = data.draw(st.integers(start + 1, n))  # type: ignore[attr-defined]
+    boxes = span_boxes(Span(start, end, "NAME"), page)
+    touched = [w for w, (s, e) in zip(words, page.offsets, strict=True) if s < end and start < e]  # type: ignore[misc]
+    assert len(boxes) == len({w.line for w in touched})  # one box per text line
+    for w in touched:
+        assert any(
+            b[0] <= w.box[0] and b[1] <= w.box[1] and w.box[2] <= b[2] and w.box[3] <= b[3] for b in boxes
+        )
+    regions = page_regions(1, page, [Span(start, end, "NAME")], (2000, 2000), 2, 70.0)
+    for w in touched:  # padded regions hold every touched word too, and uncertain neighbours on top
+        assert any(r.box[0] <= w.box[0] and r.box[2] >= w.box[2] for r in regions)
