@@ -39,9 +39,9 @@ $(VENV)/.stamp-image: pyproject.toml | $(VENV)/.stamp-base
 
 install-image: $(VENV)/.stamp-image
 
-# Redact the shipped example scan: writes out/image-demo/page.png and page.json (regions, no text).
+# Redact the shipped example scans: out/image-demo/page.png, letter.pdf (3 pages) and a .json each (regions, no text).
 image-demo: $(VENV)/.stamp-image
-	$(BIN)/deid image examples/scans/page.png -o out/image-demo --force
+	$(BIN)/deid image examples/scans/ -o out/image-demo --force
 
 # Apache Spark (deid spark, engine.spark): pyspark (about 0.5 GB installed), pandas < 3, pyarrow;
 # Java 17+ must be on the machine. Kept out of `make demo`; `make test` runs the Spark tests.
