@@ -217,6 +217,10 @@ def to_markdown(rep: dict[str, Any]) -> str:
             f"Non-200 answers: {s['non_200']}. Mean documents per engine batch in the service: "
             f"{s['mean_batch_docs']} (micro-batching merges concurrent requests; 5 ms bounded wait).",
             "",
+            f"1-minute load average: {rep.get('load_average_start', '?')} at the start, "
+            f"{rep.get('load_average_end', '?')} at the end (other jobs share the cores: compare rows of "
+            "one run, not runs).",
+            "",
         ]
     )
 
@@ -240,8 +244,10 @@ def main(argv: list[str] | None = None) -> int:
         "requests": args.requests,
         "clients": args.clients,
         "median_chars": sorted(map(len, notes))[len(notes) // 2],
+        "load_average_start": round(os.getloadavg()[0], 2),
         "service": run_service(notes, args.requests, args.clients, args.serve_arg),
         "in_process": run_in_process(notes, args.requests),
+        "load_average_end": round(os.getloadavg()[0], 2),
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

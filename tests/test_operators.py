@@ -364,3 +364,23 @@ def test_cli_surrogate_without_key_exits_2(
     src.write_text("Pt Valdez")
     assert main(["redact", str(src), "--model", str(lexicon), "-q", "--style", "surrogate"]) == 2
     assert "E130" in capsys.readouterr().err
+
+
+def test_audit_record_counts_operators_and_hashes_without_phi(key_file: Path) -> None:
+    from engine.redact.audit import audit_record
+
+    cfg = EngineConfig.from_overrides(["redact.style=surrogate", f"redact.key_file={key_file}"])
+    r = Redactor.from_config(cfg.redact)
+    doc = Document("n1", NOTE, "p1")
+    text, reps = r.redact(doc, NOTE_SPANS)
+    from engine.types import Result
+
+    rec = audit_record(Result("n1", NOTE, tuple(NOTE_SPANS), text, reps, group="p1"), r, cfg, "abc")
+    assert rec["counts"] == {"DATE": 1, "LOCATION": 1, "NAME": 1} and rec["operators"] == {
+        "*": "surrogate.v1"
+    }
+    assert (
+        len(rec["config_sha256"]) == 64 and rec["model_sha256"] == "abc" and len(rec["key_fingerprint"]) == 12
+    )
+    dumped = json.dumps(rec)
+    assert not [p for p in ("Harlan", "Valdez", "Calvert", "3/12/2011", "p1", KEY) if p in dumped]

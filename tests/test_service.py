@@ -83,7 +83,7 @@ def stop_server(server: Server) -> int:
     if server.proc.poll() is None:
         server.proc.send_signal(signal.SIGTERM)
     try:
-        return server.proc.wait(timeout=30)
+        return server.proc.wait(timeout=90)
     except subprocess.TimeoutExpired:
         server.proc.kill()
         raise
@@ -115,9 +115,14 @@ def test_detect_and_redact_in_input_order(server: Server) -> None:
 @pytest.mark.parametrize("style", ["surrogate", "hash", "encrypt", "mask"])
 def test_redact_styles_hold_no_phi_and_logs_hold_none(server: Server, style: str) -> None:
     docs = [{"id": "a", "text": NOTE, "group": "p1"}, {"id": "b", "text": NOTE, "group": "p1"}]
-    status, body = server.post("/v1/redact", {"documents": docs, "style": style})
+    status, body = server.post("/v1/redact", {"documents": docs, "style": style, "audit": True})
     assert status == 200, body
     out = json.dumps(body)
+    audit = body["documents"][0]["audit"]
+    assert (
+        audit["operators"]["*"] == f"{style}.v1"
+        and sum(audit["counts"].values()) == audit["replacements"] > 0
+    )
     assert not [p for p in PHI if p in out]
     a, b = (d["text"] for d in body["documents"])
     assert a == b  # same patient, same note: the same surrogates
@@ -168,9 +173,9 @@ def test_health_ready_metrics_openapi(server: Server) -> None:
 
 
 def test_graceful_shutdown_finishes_queued_requests(tmp_path: Path) -> None:
-    s = start_server(tmp_path, "--max-docs", "16")
+    s = start_server(tmp_path, "--max-docs", "16", "--graceful-timeout", "90")
     results: list[int] = []
-    docs = [{"id": str(i), "text": NOTE * 30} for i in range(8)]
+    docs = [{"id": str(i), "text": NOTE * 10} for i in range(4)]
 
     def client() -> None:
         results.append(s.post("/v1/redact", {"documents": docs}, timeout=120)[0])
@@ -178,12 +183,13 @@ def test_graceful_shutdown_finishes_queued_requests(tmp_path: Path) -> None:
     threads = [threading.Thread(target=client) for _ in range(6)]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:  # wait until the work is queued, then stop the server
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # wait until every request is queued (or done), then stop the server
         status, ready = s.get("/readyz")
-        if status == 200 and json.loads(ready)["queue_documents"] >= 16:
+        if status == 200 and json.loads(ready)["queue_documents"] + 4 * len(results) >= 4 * len(threads):
             break
         time.sleep(0.01)
+    assert len(results) < len(threads), "all requests finished before SIGTERM: make them slower"
     rc = stop_server(s)
     for t in threads:
         t.join(120)

@@ -207,6 +207,9 @@ def create_app(
         m_docs.labels(endpoint).inc(n)
         if mode == "redact":
             out = [r.to_redacted_dict() for r in results]
+            if body.audit:
+                for rec, r in zip(out, results, strict=True):
+                    rec["audit"] = host.audit(r, body.style, profile)
         else:
             out = [{"id": r.id, "spans": [sp.to_dict() for sp in r.spans], **_err(r)} for r in results]
         return _answer(endpoint, 200, {"documents": out}, t0, rid, n)

@@ -74,6 +74,13 @@ class EngineHost:
                 self._redactors[key] = Redactor.from_config(rc, self.operators)
             return self._redactors[key]
 
+    def audit(self, result: Result, style: str | None, profile: str) -> dict:
+        """The audit record of a redacted result (no PHI)."""
+        from engine.redact.audit import audit_record
+
+        deid = self.deidentifier(profile)
+        return audit_record(result, self.redactor(style), deid.config, deid.artifacts.model_sha256)
+
     def run(self, works: list[Work]) -> list[list[Result] | BaseException]:
         """Results per work item (all of one profile); a failing item gets its exception."""
         deid = self.deidentifier(works[0].profile)

@@ -21,6 +21,9 @@ class Body(BaseModel):
         None, description="/v1/redact only: tag, mask, surrogate, hash or encrypt (default: the server's)."
     )
     profile: Literal["i2b2", "hipaa"] | None = Field(None, description="What counts as PHI.")
+    audit: bool = Field(
+        False, description="/v1/redact: add each document's audit record (counts, operators, hashes; no PHI)."
+    )
 
 
 class SpanOut(BaseModel):
@@ -37,6 +40,7 @@ class DocOut(BaseModel):
     text: str | None = Field(None, description="/v1/redact: the redacted text (spans point into it).")
     spans: list[SpanOut]
     error: str | None = None
+    audit: dict | None = Field(None, description="With audit=true: counts per category, operators, hashes.")
 
 
 class Answer(BaseModel):
