@@ -356,3 +356,25 @@ def test_a_bad_model_stops_the_run_with_exit_code_3(tmp_path: Path) -> None:
         == 3
     )
     assert not (tmp_path / "out" / "p.png").exists()
+
+
+def test_pdf_pages_are_rendered_on_demand_and_written_page_by_page(tmp_path: Path) -> None:
+    from engine.image.formats import read_scan
+
+    src = tmp_path / "long.pdf"
+    pages = [Image.new("L", (300, 150), 255) for _ in range(3)]
+    pages[0].save(src, "PDF", save_all=True, append_images=pages[1:], resolution=100.0)
+    scan = read_scan(src, dpi=200)
+    try:
+        assert scan.pages == () and scan.n_pages == 3  # nothing rendered up front
+        assert scan.page_sizes() == ((600, 300),) * 3
+        assert scan.page(2).size == (600, 300) and scan.page(2).mode == "L"  # grey page kept grey
+    finally:
+        scan.close()
+    with _deid(on_ocr_error="cover") as deid:
+        [rep] = list(deid.redact_files([src], tmp_path / "out"))
+    assert rep.ok and len(rep.pages) == 3
+    import pypdfium2 as pdfium
+
+    out = pdfium.PdfDocument(tmp_path / "out" / "long.pdf")
+    assert len(out) == 3 and out[1].get_size() == pytest.approx((216.0, 108.0), abs=0.5)

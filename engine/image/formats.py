@@ -7,15 +7,17 @@ metadata (EXIF, PNG text chunks, TIFF tags other than resolution and compression
 
 Example:
     >>> scan = read_scan(Path("letter.pdf"), dpi=300)           # doctest: +SKIP
-    >>> scan.kind, len(scan.pages)                              # doctest: +SKIP
+    >>> scan.kind, scan.n_pages                                 # doctest: +SKIP
     ('pdf', 3)
     >>> write_scan(scan, pages, Path("OUT/letter.pdf"))          # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,10 @@ KINDS: dict[str, str] = {
 }
 
 
+#: PDFium is not thread-safe: every call into it (render, close) holds this lock.
+PDFIUM_LOCK = threading.Lock()
+
+
 @dataclass(frozen=True, slots=True)
 class Scan:
     """One input file as page images.
@@ -45,9 +51,12 @@ class Scan:
     Attributes:
         path: the input file.
         kind: a value of :data:`KINDS`.
-        pages: the page images (RGB, L, 1, ... as decoded).
+        pages: the decoded page images (RGB, L, 1, ...); empty for a PDF, whose pages are rendered
+            on demand by ``render`` (so a long PDF is never held in memory as images at once).
         dpi: the resolution of each page (for OCR and for writing back), ``None`` when unknown.
         info: what the writer needs to rebuild the file (TIFF compression, the DICOM dataset).
+        sizes: each page's ``(width, height)`` in pixels.
+        render: page index -> image, for kinds rendered on demand.
     """
 
     path: Path
@@ -55,6 +64,27 @@ class Scan:
     pages: tuple[Image, ...]
     dpi: tuple[int | None, ...]
     info: dict[str, Any] = field(default_factory=dict)
+    sizes: tuple[tuple[int, int], ...] = ()
+    render: Callable[[int], Image] | None = None
+
+    @property
+    def n_pages(self) -> int:
+        """Number of pages."""
+        return len(self.dpi)
+
+    def page(self, i: int) -> Image:
+        """Page ``i`` (0-based) as an image: decoded already, or rendered now."""
+        return self.pages[i] if self.render is None else self.render(i)
+
+    def page_sizes(self) -> tuple[tuple[int, int], ...]:
+        """Each page's ``(width, height)``."""
+        return self.sizes or tuple(p.size for p in self.pages)
+
+    def close(self) -> None:
+        """Release what the reader holds open (the PDF document)."""
+        closer = self.info.get("close")
+        if closer is not None:
+            closer()
 
 
 def kind_of(path: Path) -> str:
@@ -147,18 +177,38 @@ def read_pdf(path: Path, dpi: int) -> Scan:
             "E701", f"{path.name}: not a readable PDF", fix="Check that the file is complete."
         ) from e
     try:
-        if len(pdf) == 0:
-            raise ImageInputError("E702", f"{path.name}: the PDF has no pages")
-        pages = []
-        for i in range(len(pdf)):
+        n = len(pdf)
+        sizes = []
+        for i in range(n):
             page = pdf[i]
-            pages.append(_grey_if_colourless(page.render(scale=dpi / 72.0).to_pil().convert("RGB")))
+            w, h = page.get_size()
             page.close()
+            sizes.append((int(round(w * dpi / 72.0)), int(round(h * dpi / 72.0))))
     except pdfium.PdfiumError as e:
-        raise ImageInputError("E701", f"{path.name}: a page cannot be rendered") from e
-    finally:
         pdf.close()
-    return Scan(path, "pdf", tuple(pages), tuple(dpi for _ in pages))
+        raise ImageInputError("E701", f"{path.name}: a page cannot be read") from e
+    if n == 0:
+        pdf.close()
+        raise ImageInputError("E702", f"{path.name}: the PDF has no pages")
+
+    def render(i: int) -> Image:
+        with PDFIUM_LOCK:
+            try:
+                page = pdf[i]
+                bitmap = page.render(scale=dpi / 72.0)
+                im = bitmap.to_pil().convert("RGB")
+                page.close()
+            except pdfium.PdfiumError as e:
+                raise ImageInputError("E701", f"{path.name}: page {i + 1} cannot be rendered") from e
+        return _grey_if_colourless(im)
+
+    def close() -> None:
+        with PDFIUM_LOCK:
+            pdf.close()
+
+    # subtle: ``data`` stays referenced through ``info``: PDFium reads the bytes lazily
+    info = {"close": close, "data": data}
+    return Scan(path, "pdf", (), tuple(dpi for _ in range(n)), info, tuple(sizes), render)
 
 
 def write_raster(scan: Scan, pages: list[Image], out: Path) -> None:
@@ -189,10 +239,33 @@ def write_raster(scan: Scan, pages: list[Image], out: Path) -> None:
         first.save(out, "PNG", compress_level=3, **opts)
 
 
-def write_pdf(scan: Scan, pages: list[Image], out: Path) -> None:
-    """A PDF of the redacted page images, each page as large as the original page."""
-    rgb = [p if p.mode in ("1", "L", "RGB") else p.convert("RGB") for p in pages]
-    rgb[0].save(out, "PDF", save_all=True, append_images=rgb[1:], resolution=float(scan.dpi[0] or 72))
+def pdf_page_bytes(page: Image, dpi: int | None) -> bytes:
+    """One redacted page as a one-page PDF (the page as large as the original page)."""
+    im = page if page.mode in ("1", "L", "RGB") else page.convert("RGB")
+    buf = io.BytesIO()
+    im.save(buf, "PDF", resolution=float(dpi or 72))
+    return buf.getvalue()
+
+
+def write_pdf(scan: Scan, pages: Iterable[Image | bytes], out: Path) -> None:
+    """A PDF of the redacted page images, merged page by page (each page compressed on its own).
+
+    ``pages`` may hold one-page PDFs from :func:`pdf_page_bytes` already, so a long document is
+    never held as images at once.
+    """
+    import pypdfium2 as pdfium
+
+    with PDFIUM_LOCK:
+        doc = pdfium.PdfDocument.new()
+        try:
+            for i, p in enumerate(pages):
+                part = p if isinstance(p, bytes) else pdf_page_bytes(p, scan.dpi[i])
+                src = pdfium.PdfDocument(part)
+                doc.import_pages(src)
+                src.close()
+            doc.save(out)
+        finally:
+            doc.close()
 
 
 def _dicom_reader(path: Path, dpi: int) -> Scan:
@@ -214,7 +287,7 @@ READERS: dict[str, Callable[[Path, int], Scan]] = {
     "pdf": read_pdf,
     "dicom": _dicom_reader,
 }
-WRITERS: dict[str, Callable[[Scan, list[Any], Path], None]] = {
+WRITERS: dict[str, Callable[[Scan, Any, Path], None]] = {
     "png": write_raster,
     "jpeg": write_raster,
     "tiff": write_raster,

@@ -32,7 +32,7 @@ from engine.errors import DeidError, InputError
 from engine.image.config import ImageConfig
 from engine.image.draw import fill_regions, ocr_view
 from engine.image.errors import ImageInputError, OcrError, OcrUnavailableError, WriteError
-from engine.image.formats import Scan, read_scan, write_scan
+from engine.image.formats import Scan, pdf_page_bytes, read_scan, write_scan
 from engine.image.layout import PageText, Region, build_page_text, page_regions
 from engine.image.ocr import Word, ocr_page, tesseract_version
 from engine.types import Document, Span
@@ -196,15 +196,21 @@ class ImageDeidentifier:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _submit(self, page: Image, dpi: int | None) -> Future[tuple[list[Word] | None, str | None, float]]:
+    def _submit(
+        self, load: Callable[[], Image], dpi: int | None
+    ) -> Future[tuple[list[Word] | None, str | None, float]]:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="ocr")
-        return self._pool.submit(self._ocr_one, page, dpi)
+        return self._pool.submit(self._ocr_one, load, dpi)
 
-    def _ocr_one(self, page: Image, dpi: int | None) -> tuple[list[Word] | None, str | None, float]:
+    def _ocr_one(
+        self, load: Callable[[], Image], dpi: int | None
+    ) -> tuple[list[Word] | None, str | None, float]:
+        # subtle: the worker loads (renders) the page itself and drops it after OCR, so at most
+        # ``workers`` pages of a long PDF are in memory while it is read
         t0 = time.perf_counter()
         try:
-            words = self._ocr(ocr_view(page), self.config.ocr, dpi)
+            words = self._ocr(ocr_view(load()), self.config.ocr, dpi)
         except OcrUnavailableError:
             raise  # a setup problem, not this page's: the run stops with exit code 3
         except OcrError as e:
@@ -223,8 +229,10 @@ class ImageDeidentifier:
         failed page when ``on_ocr_error="report"``.
         """
         self.check()
-        futures = [self._submit(p, dpi) for p in pages]
-        images, reports, _ = self._finish_pages(list(pages), futures, {})
+        pages = list(pages)
+        futures = [self._submit(lambda p=p: p, dpi) for p in pages]  # type: ignore[misc]
+        images: list[Image] = []
+        reports = self._finish_pages(pages.__getitem__, futures, {}, images.append)
         return images, reports
 
     def redact_files(
@@ -256,8 +264,9 @@ class ImageDeidentifier:
         try:
             check_output(path, outdir, force)
             scan = read_scan(path, self.config.ocr.dpi)
-            small = [p.size for p in scan.pages if min(p.size) < self.config.ocr.min_side]
+            small = [size for size in scan.page_sizes() if min(size) < self.config.ocr.min_side]
             if small:
+                scan.close()
                 w, h = small[0]
                 raise ImageInputError(
                     "E704",
@@ -267,7 +276,8 @@ class ImageDeidentifier:
         except DeidError as e:
             return _Pending(path, None, [], e)
         futures = [
-            self._submit(p, d or self.config.ocr.dpi) for p, d in zip(scan.pages, scan.dpi, strict=True)
+            self._submit(lambda i=i: scan.page(i), d or self.config.ocr.dpi)  # type: ignore[misc]
+            for i, d in enumerate(scan.dpi)
         ]
         return _Pending(path, scan, futures, None, time.perf_counter() - t0)
 
@@ -278,11 +288,18 @@ class ImageDeidentifier:
         scan = job.scan
         timings: dict[str, float] = {"load": job.load_s}
         try:
-            images, reports, timings = self._finish_pages(list(scan.pages), job.futures, timings, on_page)
+            # a PDF's redacted pages are compressed one by one as they are drawn (bounded memory)
+            done: list[Any] = []
+            sink = (
+                (lambda im: done.append(pdf_page_bytes(im, scan.dpi[0])))
+                if scan.kind == "pdf"
+                else done.append
+            )
+            reports = self._finish_pages(scan.page, job.futures, timings, sink, on_page)
             t0 = time.perf_counter()
             out = outdir / scan.path.name
-            _atomic(out, lambda tmp: write_scan(scan, images, tmp))
-            timings["write"] = time.perf_counter() - t0
+            _atomic(out, lambda tmp: write_scan(scan, done, tmp))
+            timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t0
             report = FileReport(job.path, out, scan.kind, tuple(reports), timings=timings)
             text = json.dumps(report.to_dict(), indent=1) + "\n"
             _atomic(outdir / f"{scan.path.stem}.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -294,15 +311,19 @@ class ImageDeidentifier:
             (outdir / scan.path.name).unlink(missing_ok=True)
             err = WriteError("E709", f"{scan.path.name}: cannot write the output ({type(e).__name__})")
             return FileReport(job.path, None, scan.kind, error=str(err))
+        finally:
+            scan.close()
         return report
 
     def _finish_pages(
         self,
-        pages: list[Image],
+        load: Callable[[int], Image],
         futures: list[Future[tuple[list[Word] | None, str | None, float]]],
         timings: dict[str, float],
+        sink: Callable[[Image], None],
         on_page: Callable[[int], None] | None = None,
-    ) -> tuple[list[Image], list[PageReport], dict[str, float]]:
+    ) -> list[PageReport]:
+        """OCR results -> engine -> regions -> filled pages, handed to ``sink`` in page order."""
         cfg = self.config
         texts: list[PageText | None] = []
         errors: list[str | None] = []
@@ -320,10 +341,13 @@ class ImageDeidentifier:
         t0 = time.perf_counter()
         spans = self._detect(texts)
         timings["engine"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        images: list[Image] = []
+        load_s = draw_s = write_s = 0.0
         reports: list[PageReport] = []
-        for n, (page, pt, ss, err) in enumerate(zip(pages, texts, spans, errors, strict=True), start=1):
+        for n, (pt, ss, err) in enumerate(zip(texts, spans, errors, strict=True), start=1):
+            tl = time.perf_counter()
+            page = load(n - 1)  # a PDF page is rendered again here: it was dropped after OCR
+            t0 = time.perf_counter()
+            load_s += t0 - tl
             size = page.size
             if pt is None:
                 regions = [Region(n, (0, 0, *size), PAGE_LABEL, None, 1.0, PAGE_SOURCE)]
@@ -334,12 +358,18 @@ class ImageDeidentifier:
                 )
                 uncertain = sum(w.conf < cfg.ocr.conf_threshold for w in pt.words)
                 report = PageReport(n, *size, "ok", len(pt.words), uncertain, tuple(regions))
-            images.append(fill_regions(page, regions, cfg.draw.rgb))
+            redacted = fill_regions(page, regions, cfg.draw.rgb)
+            t1 = time.perf_counter()
+            sink(redacted)
+            draw_s += t1 - t0
+            write_s += time.perf_counter() - t1
             reports.append(report)
             if on_page is not None:
                 on_page(1)
-        timings["draw"] = time.perf_counter() - t0
-        return images, reports, timings
+        timings["load"] = timings.get("load", 0.0) + load_s
+        timings["draw"] = draw_s
+        timings["write"] = write_s
+        return reports
 
     def _detect(self, texts: list[PageText | None]) -> list[list[Span]]:
         """Engine spans per page (pages of one file share a group), filtered by the label whitelist."""
