@@ -384,3 +384,27 @@ def test_audit_record_counts_operators_and_hashes_without_phi(key_file: Path) ->
     )
     dumped = json.dumps(rec)
     assert not [p for p in ("Harlan", "Valdez", "Calvert", "3/12/2011", "p1", KEY) if p in dumped]
+
+
+def test_cli_same_patient_keeps_surrogates_across_separate_runs(
+    lexicon: Path, key_file: Path, tmp_path: Path
+) -> None:
+    from engine.cli import main
+
+    outs = []
+    for run, text in enumerate(["Harlan Valdez seen by DR WHALEN.", "Pt Valdez. Call whalen re: Calvert bed."]):
+        src = tmp_path / f"run{run}.jsonl"
+        src.write_text(json.dumps({"id": f"n{run}", "group": "patient-7", "text": text}) + "\n")
+        out = tmp_path / f"out{run}.jsonl"
+        args = ["redact", str(src), "--model", str(lexicon), "-q", "--style", "surrogate"]
+        assert main([*args, "--key-file", str(key_file), "--original-offsets", "-o", str(out)]) == 0
+        outs.append(json.loads(out.read_text()))
+    by_orig = {}
+    for run, rec in enumerate(outs):
+        text = ["Harlan Valdez seen by DR WHALEN.", "Pt Valdez. Call whalen re: Calvert bed."][run]
+        for s in rec["spans"]:  # the offset map: original mention <-> its surrogate
+            by_orig.setdefault(text[s["orig_start"] : s["orig_end"]].casefold(), set()).add(
+                rec["text"][s["start"] : s["end"]].casefold()
+            )
+    assert len(by_orig["valdez"]) == 1 and len(by_orig["whalen"]) == 1  # one surrogate in both runs
+    assert by_orig["valdez"].isdisjoint({"valdez"}) and by_orig["whalen"].isdisjoint({"whalen"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -197,3 +198,17 @@ def test_graceful_shutdown_finishes_queued_requests(tmp_path: Path) -> None:
     assert results == [200] * 6, results
     log = s.log.read_text()
     assert "queue drained" in log and not [p for p in PHI if p.lower() in log.lower()]
+
+
+def test_dockerfile_builds_offline_from_the_repo() -> None:
+    """Docker cannot run here: check the Dockerfile's offline contract statically."""
+    text = (ROOT / "Dockerfile").read_text()
+    copies = re.findall(r"^COPY (?!--from)(.+?) \S+$", text, re.M)
+    for src in (p for line in copies for p in line.split()):
+        assert src.rstrip("/") == "wheelhouse" or (ROOT / src.rstrip("/")).exists(), src
+    installs = [line for line in re.findall(r"pip install[^\n]*", text)]
+    assert installs and all("--no-index" in line for line in installs)
+    assert "PIP_NO_INDEX=1" in text and "USER deid" in text and "STOPSIGNAL SIGTERM" in text
+    assert "/readyz" in text and "deid serve --host 0.0.0.0" in text
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert ".venv" in ignored and ".git" in ignored
