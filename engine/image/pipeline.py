@@ -23,7 +23,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -312,6 +312,11 @@ class ImageDeidentifier:
             err = WriteError("E709", f"{scan.path.name}: cannot write the output ({type(e).__name__})")
             return FileReport(job.path, None, scan.kind, error=str(err))
         finally:
+            # subtle: after a failed page under "report", other pages of this file may still be in
+            # OCR (rendering from the open PDF): cancel or wait for them before closing it
+            for f in job.futures:
+                f.cancel()
+            wait(job.futures)
             scan.close()
         return report
 
