@@ -378,3 +378,28 @@ def test_pdf_pages_are_rendered_on_demand_and_written_page_by_page(tmp_path: Pat
 
     out = pdfium.PdfDocument(tmp_path / "out" / "long.pdf")
     assert len(out) == 3 and out[1].get_size() == pytest.approx((216.0, 108.0), abs=0.5)
+
+
+def test_report_policy_on_a_pdf_waits_for_pages_still_in_ocr(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    lock, seen = threading.Lock(), []
+
+    def first_fails(image: Image.Image, cfg: OcrConfig, dpi: int | None) -> list[Word]:
+        with lock:
+            seen.append(1)
+            first = len(seen) == 1
+        if first:
+            raise OcrError("E711", "Tesseract exited with 1: simulated")
+        time.sleep(0.2)  # still in OCR when the file is given up
+        return fake_words(image, cfg, dpi)
+
+    src = tmp_path / "doc.pdf"
+    pages = [Image.new("L", (300, 150), 255) for _ in range(4)]
+    pages[0].save(src, "PDF", save_all=True, append_images=pages[1:], resolution=100.0)
+    ok = _page(tmp_path / "after.png")
+    with _deid(ocr=first_fails, on_ocr_error="report") as deid:
+        reps = list(deid.redact_files([src, ok], tmp_path / "out"))
+    assert [r.ok for r in reps] == [False, True] and "E711" in (reps[0].error or "")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["after.json", "after.png"]
