@@ -203,8 +203,9 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert _cli(str(src), "-o", str(tmp_path / "dir"), "--on-ocr-error", "report") == 4  # a directory
     missing = "image.ocr.tesseract_cmd=/nonexistent/tesseract"
     assert _cli(str(good), "-o", str(tmp_path / "o3"), "--set", missing) == 3
+    assert _cli(str(good), "-o", str(tmp_path / "o4"), "--set", "image.ocr.lang=eng+zzz") == 3  # no data
     err = capsys.readouterr().err
-    assert "[E701] bad.png" in err and "[E708]" in err and "[E710]" in err
+    assert "[E701] bad.png" in err and "[E708]" in err and "[E710]" in err and "[E714]" in err
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines() if x.strip()]
     assert all("ok" in x for x in lines)
 

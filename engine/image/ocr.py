@@ -71,6 +71,28 @@ def tesseract_version(cmd: str = "tesseract") -> str:
     return (out.stdout or out.stderr).splitlines()[0].strip()
 
 
+def check_languages(cfg: OcrConfig) -> None:
+    """Raise :class:`OcrUnavailableError` (E714) unless every language in ``cfg.lang`` is installed.
+
+    Without this check a missing language would fail every page, and every page would be covered.
+    """
+    exe = shutil.which(cfg.tesseract_cmd) or cfg.tesseract_cmd
+    try:
+        out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError) as e:
+        raise OcrUnavailableError("E710", f"Tesseract ({exe}) does not start: {type(e).__name__}") from e
+    # the first line is a header ("List of available languages in ..."), then one language a line
+    have = {line.strip() for line in (out.stdout or out.stderr).splitlines()[1:] if line.strip()}
+    missing = [lang for lang in cfg.lang.split("+") if lang not in have]
+    if missing:
+        raise OcrUnavailableError(
+            "E714",
+            f"Tesseract has no language data for {'+'.join(missing)} (installed: {', '.join(sorted(have))})",
+            fix=f"apt-get install -y {' '.join('tesseract-ocr-' + m.lower() for m in missing)}, "
+            "or set image.ocr.lang.",
+        )
+
+
 def ocr_page(image: Image, cfg: OcrConfig, dpi: int | None = None) -> list[Word]:
     """Run Tesseract on one page image and return its words in reading order.
 

@@ -34,7 +34,7 @@ from engine.image.draw import fill_regions, ocr_view
 from engine.image.errors import ImageInputError, OcrError, OcrUnavailableError, WriteError
 from engine.image.formats import Scan, pdf_page_bytes, read_scan, write_scan
 from engine.image.layout import PageText, Region, build_page_text, page_regions
-from engine.image.ocr import Word, ocr_page, tesseract_version
+from engine.image.ocr import Word, check_languages, ocr_page, tesseract_version
 from engine.types import Document, Span
 
 if TYPE_CHECKING:
@@ -176,11 +176,13 @@ class ImageDeidentifier:
             return os.cpu_count() or 1
 
     def check(self) -> str:
-        """Fail early, before any file: Tesseract missing (:class:`OcrUnavailableError`) or the model not
-        loadable (:class:`ArtifactError`), both exit code 3. Returns Tesseract's version line."""
-        version = (
-            "injected" if self._ocr is not ocr_page else tesseract_version(self.config.ocr.tesseract_cmd)
-        )
+        """Fail early, before any file: Tesseract or its language data missing
+        (:class:`OcrUnavailableError`) or the model not loadable (:class:`ArtifactError`), both exit
+        code 3. Returns Tesseract's version line."""
+        version = "injected"
+        if self._ocr is ocr_page:
+            version = tesseract_version(self.config.ocr.tesseract_cmd)
+            check_languages(self.config.ocr)  # else every page would fail, and be covered
         self.engine  # noqa: B018 - loads the model now, so a bad artifact is not blamed on a file
         return version
 
