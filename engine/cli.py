@@ -316,8 +316,10 @@ def cmd_redact(args: argparse.Namespace) -> int:
         from engine.formats.cli import redact_i2b2
 
         return redact_i2b2(args)
+    from engine.redact.audit import audited
+
     src = Path(args.input) if args.input != "-" else None
-    tally = Tally()
+    tally = audited(Tally(), args)
     if src is not None and src.is_dir() and args.output:
         outdir = Path(args.output)
         if outdir.resolve() == src.resolve():
@@ -393,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--key-file", help="secret for surrogate/hash/encrypt (else the env variable DEID_KEY)")
     p.add_argument("--key-env", help="environment variable holding the secret (default DEID_KEY)")
+    p.add_argument(
+        "--audit", metavar="FILE", help="also write one audit record per note (counts, operators, hashes; no PHI)"
+    )
     p.add_argument("--with-subtype", action="store_true", help="tags like [NAME:DOCTOR]")
     p.add_argument(
         "--include-phi",

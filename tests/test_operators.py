@@ -343,6 +343,13 @@ def test_cli_keyed_output_has_no_planted_phi_and_no_key(
     for r in recs:
         for s in r["spans"]:
             assert s["start"] < s["end"] <= len(r["text"])
+    audit = tmp_path / "audit.jsonl"
+    assert main([*args, "-o", str(tmp_path / "again.jsonl"), "--audit", str(audit)]) == 0
+    recs_audit = [json.loads(x) for x in audit.read_text().splitlines()]
+    assert [r["id"] for r in recs_audit] == ["n0", "n1", "n2"] and recs_audit[0]["operators"][
+        "*"
+    ] == f"{style}.v1"
+    assert not [p for p in PLANTED if p.lower() in audit.read_text().lower()] and KEY not in audit.read_text()
     if style == "encrypt":
         restored = tmp_path / "restored.jsonl"
         assert main(["reidentify", str(out), "--key-file", str(key_file), "-o", str(restored)]) == 0
@@ -392,7 +399,9 @@ def test_cli_same_patient_keeps_surrogates_across_separate_runs(
     from engine.cli import main
 
     outs = []
-    for run, text in enumerate(["Harlan Valdez seen by DR WHALEN.", "Pt Valdez. Call whalen re: Calvert bed."]):
+    for run, text in enumerate(
+        ["Harlan Valdez seen by DR WHALEN.", "Pt Valdez. Call whalen re: Calvert bed."]
+    ):
         src = tmp_path / f"run{run}.jsonl"
         src.write_text(json.dumps({"id": f"n{run}", "group": "patient-7", "text": text}) + "\n")
         out = tmp_path / f"out{run}.jsonl"

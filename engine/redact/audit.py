@@ -53,3 +53,44 @@ def audit_for(result: Result, deid: Any) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - an artifact without hashes still gets an audit record
         model = None
     return audit_record(result, deid.redactor, deid.config, model)
+
+
+class AuditLog:
+    """``deid redact --audit FILE``: an audit record per redacted document, written as JSONL at the end.
+
+    Wraps the CLI's tally (it sees every result); the file is written only when the run succeeds.
+    """
+
+    def __init__(self, tally: Any, args: Any) -> None:
+        from engine.artifacts import load_artifacts
+        from engine.cli import AtomicOutput, build_config
+        from engine.redact.operators import Redactor
+
+        self.tally, self.args = tally, args
+        self.out = AtomicOutput(
+            args.audit, args.force, [args.input]
+        )  # checks the path now, writes at the end
+        self.config = build_config(args)
+        self.redactor = Redactor.from_config(self.config.redact)
+        self.model_sha256 = load_artifacts(self.config.model_dir).model_sha256
+        self.records: list[dict[str, Any]] = []
+
+    def add(self, result: Any) -> None:
+        """Count the result, and keep its audit record."""
+        self.tally.add(result)
+        if isinstance(result, Result) and result.redacted is not None:
+            self.records.append(audit_record(result, self.redactor, self.config, self.model_sha256))
+
+    def exit_code(self) -> int:
+        """Write the audit file, then the tally's exit code."""
+        import json
+
+        with self.out as out:
+            for rec in self.records:
+                out.write(json.dumps(rec) + "\n")
+        return self.tally.exit_code()
+
+
+def audited(tally: Any, args: Any) -> Any:
+    """``tally`` itself, or an :class:`AuditLog` around it when ``--audit`` is given."""
+    return AuditLog(tally, args) if getattr(args, "audit", None) else tally
