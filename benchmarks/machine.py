@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shutil
 import subprocess
 import time
@@ -98,6 +99,17 @@ def library_versions() -> dict[str, str]:
     return out
 
 
+
+def portable_cmd(cmd: str) -> str:
+    """A command line as a report records it: no absolute path of this machine.
+
+    Example:
+        >>> portable_cmd("/usr/bin/python3 x.py --gold /data/corpora/physionet-dev/notes.jsonl")
+        '.../python3 x.py --gold .../notes.jsonl'
+    """
+    cmd = cmd.replace(f"{Path.cwd()}/", "").replace(f"{Path.home()}/", "~/")
+    return re.sub(r"(?<![\w.~])/(?:[^\s/]+/)+(?=[^\s/])", ".../", cmd)
+
 def load_snapshot(sample_s: float = 0.5, top: int = 5) -> dict[str, Any]:
     """Load average and the other processes using CPU right now (sampled over ``sample_s``).
 
@@ -126,8 +138,7 @@ def load_snapshot(sample_s: float = 0.5, top: int = 5) -> dict[str, Any]:
                 continue
             if pct >= 5.0:
                 cmd = " ".join(p.info.get("cmdline") or [p.info.get("name") or "?"])
-                # a report names no absolute path of this machine
-                cmd = cmd.replace(f"{Path.cwd()}/", "").replace(f"{Path.home()}/", "~/")
+                cmd = portable_cmd(cmd)
                 others.append({"pid": p.info["pid"], "cpu_percent": round(pct, 1), "cmd": cmd[:120]})
         others.sort(key=lambda d: -d["cpu_percent"])
     except ImportError:
