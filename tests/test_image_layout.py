@@ -271,3 +271,62 @@ def test_every_word_a_span_touches_is_inside_one_of_its_boxes(words: list[Word],
     regions = page_regions(1, page, [Span(start, end, "NAME")], (2000, 2000), 2, 70.0)
     for w in touched:  # padded regions hold every touched word too, and uncertain neighbours on top
         assert any(r.box[0] <= w.box[0] and r.box[2] >= w.box[2] for r in regions)
+
+
+def _conf_words(confs: list[float], text: str = "word") -> list[Word]:
+    return [Word(text, (10 * i, 0, 10 * i + 8, 10), c, (1, 1, 1), i) for i, c in enumerate(confs)]
+
+
+@pytest.mark.parametrize(
+    ("words", "median"),
+    [
+        (_conf_words([96, 96, 96, 96, 96]) + _conf_words([12], "~"), 96.0),  # a speck does not count
+        (_conf_words([90, 80, 30, 20, 10, 40]), 35.0),
+        (_conf_words([90, 90, 90, 90]), None),  # too few words to judge
+    ],
+)
+def test_page_confidence(words: list[Word], median: float | None) -> None:
+    from engine.image.ocr import page_confidence
+
+    assert page_confidence(words) == median
+
+
+# (name, confidences of the first reading, of the psm-1 reading, min_page_conf, outcome)
+READS = [
+    ("confident page: one reading", [95] * 6, None, 50, "first"),
+    ("garbage, orientation fixes it", [30] * 6, [93] * 6, 50, "second"),
+    ("garbage both times: unreadable", [30] * 6, [35] * 6, 50, "E715"),
+    ("check off", [30] * 6, None, 0, "first"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "second", "threshold", "outcome"), READS, ids=[r[0] for r in READS]
+)
+def test_read_page_retries_with_orientation_detection(
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    first: list[float],
+    second: list[float] | None,
+    threshold: float,
+    outcome: str,
+) -> None:
+    import engine.image.ocr as ocr
+    from engine.image.config import OcrConfig
+
+    calls: list[int] = []
+
+    def fake(image: object, cfg: OcrConfig, dpi: int | None = None) -> list[Word]:
+        calls.append(cfg.psm)
+        return _conf_words(first if cfg.psm == 3 else (second or []))
+
+    monkeypatch.setattr(ocr, "ocr_page", fake)
+    cfg = OcrConfig(min_page_conf=threshold)
+    if outcome == "E715":
+        with pytest.raises(OcrError) as e:
+            ocr.read_page(object(), cfg)  # type: ignore[arg-type]
+        assert e.value.code == "E715"
+    else:
+        words = ocr.read_page(object(), cfg)  # type: ignore[arg-type]
+        assert [w.conf for w in words] == (first if outcome == "first" else second)
+    assert calls == ([3] if outcome == "first" else [3, 1])

@@ -152,3 +152,17 @@ def test_sparse_text_mode(deid: ImageDeidentifier) -> None:
         page = render_page(note_lines(random.Random(21)), dpi=150, pt=12)
         [redacted], _ = sparse.redact_pages([page.image], 150)
     _check(page, redacted)
+
+
+@pytest.mark.parametrize("angle", [90, 180])
+def test_sideways_and_upside_down_scans(deid: ImageDeidentifier, angle: int) -> None:
+    page = render_page(note_lines(random.Random(angle)), dpi=150, pt=12)
+    turned = SynthPage(
+        page.image.rotate(angle, expand=True, fillcolor=255),
+        page.phi_mask.rotate(angle, expand=True, fillcolor=0),
+        page.words,
+        page.dpi,
+    )
+    [redacted], [report] = deid.redact_pages([turned.image], 150)
+    cover = phi_coverage(turned, redacted, BLACK)
+    assert min(cover.values()) >= 0.995, (report.ocr, report.error)

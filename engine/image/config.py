@@ -60,6 +60,15 @@ class OcrConfig(_Frozen):
     lang: str = Field("eng", pattern=r"^[A-Za-z0-9_+]+$", description="Tesseract language(s), e.g. eng+deu.")
     tesseract_cmd: str = Field("tesseract", description="The Tesseract executable (name on PATH or path).")
     timeout_s: float = Field(120.0, gt=0, description="Per-page OCR time limit; past it the page failed.")
+    min_page_conf: float = Field(
+        50.0,
+        ge=0.0,
+        le=100.0,
+        description="A page whose median word confidence (words of 3+ letters or digits, when it has 5 or "
+        "more) is below this is read again with orientation detection (psm 1: upside-down and sideways "
+        "scans); still below it, the page failed (covered or reported): garbage text would hide its PHI. "
+        "0 turns the check off.",
+    )
     min_side: int = Field(
         8, ge=1, description="Pages smaller than this many pixels on a side are rejected as bad input."
     )

@@ -121,6 +121,45 @@ def ocr_page(image: Image, cfg: OcrConfig, dpi: int | None = None) -> list[Word]
     return parse_tsv(proc.stdout.decode("utf-8", "replace"))
 
 
+def page_confidence(words: list[Word]) -> float | None:
+    """Median confidence of the words with 3+ letters or digits; ``None`` below 5 such words.
+
+    Example: five words at 96 and one '~' at 12 -> ``96.0`` (the noise speck does not count).
+    """
+    confs = sorted(w.conf for w in words if sum(ch.isalnum() for ch in w.text) >= 3)
+    if len(confs) < 5:
+        return None
+    mid = len(confs) // 2
+    return confs[mid] if len(confs) % 2 else (confs[mid - 1] + confs[mid]) / 2
+
+
+def read_page(image: Image, cfg: OcrConfig, dpi: int | None = None) -> list[Word]:
+    """:func:`ocr_page`, read again with orientation detection when the text looks like garbage.
+
+    An upside-down scan reads as confident-looking nonsense in which the engine finds no PHI, so a
+    page whose :func:`page_confidence` is below ``cfg.min_page_conf`` is read with ``--psm 1``
+    (automatic segmentation with orientation and script detection); the better reading is kept,
+    and when both are below the threshold the page is unreadable (:class:`OcrError` E715), so the
+    caller covers or reports it.
+    """
+    words = ocr_page(image, cfg, dpi)
+    conf = page_confidence(words)
+    if cfg.min_page_conf <= 0 or conf is None or conf >= cfg.min_page_conf:
+        return words
+    if cfg.psm != 1:
+        again = ocr_page(image, cfg.model_copy(update={"psm": 1}), dpi)
+        conf2 = page_confidence(again)
+        if conf2 is not None and conf2 >= cfg.min_page_conf:
+            return again
+        conf = max(conf, conf2 or 0.0)
+    raise OcrError(
+        "E715",
+        f"page unreadable: median word confidence {conf:.0f} < {cfg.min_page_conf:g}, also with "
+        "orientation detection",
+        fix="Check the scan (orientation, resolution), or lower image.ocr.min_page_conf.",
+    )
+
+
 def parse_tsv(tsv: str) -> list[Word]:
     """Words (level-5 rows with text) of Tesseract's TSV output, in its reading order.
 

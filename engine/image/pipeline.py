@@ -34,7 +34,7 @@ from engine.image.draw import fill_regions, ocr_view
 from engine.image.errors import ImageInputError, OcrError, OcrUnavailableError, WriteError
 from engine.image.formats import Scan, pdf_page_bytes, read_scan, write_scan
 from engine.image.layout import PageText, Region, build_page_text, page_regions
-from engine.image.ocr import Word, check_languages, ocr_page, tesseract_version
+from engine.image.ocr import Word, check_languages, read_page, tesseract_version
 from engine.types import Document, Span
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ class ImageDeidentifier:
         self.config = config or ImageConfig()
         self._engine_config = engine_config
         self._engine = deidentifier
-        self._ocr: OcrFn = ocr or ocr_page
+        self._ocr: OcrFn = ocr or read_page
         self._pool: ThreadPoolExecutor | None = None
         self._groups = 0
 
@@ -180,7 +180,7 @@ class ImageDeidentifier:
         (:class:`OcrUnavailableError`) or the model not loadable (:class:`ArtifactError`), both exit
         code 3. Returns Tesseract's version line."""
         version = "injected"
-        if self._ocr is ocr_page:
+        if self._ocr is read_page:
             version = tesseract_version(self.config.ocr.tesseract_cmd)
             check_languages(self.config.ocr)  # else every page would fail, and be covered
         self.engine  # noqa: B018 - loads the model now, so a bad artifact is not blamed on a file
