@@ -169,6 +169,7 @@ ERROR_CODES: dict[str, tuple[str, str, str]] = {
     'E712': ('OcrError', 'Tesseract took longer than ... s on a page', ''),
     'E713': ('OcrError', 'Tesseract output is not TSV (no header line)', ''),
     'E714': ('OcrUnavailableError', 'Tesseract has no language data for ... (installed: ...)', 'apt-get install -y ..., or set image.ocr.lang.'),
+    'E715': ('OcrError', 'page unreadable: median word confidence ... < ..., also with orientation detection', 'Check the scan (orientation, resolution), or lower image.ocr.min_page_conf.'),
     'E720': ('ImageInputError', '...: the DICOM file has no pixel data', ''),
     'E801': ('InputError', "row ...: 'text' is ..., not a string", 'Filter out or fix rows without text before de-identifying; nothing was written.'),
     'E802': ('InputError', "a row has a null 'id'", 'Give every row an id; nothing was written.'),
