@@ -58,7 +58,21 @@ PHI_KEYWORDS = (
     "StudyDescription",
     "SeriesDescription",
     "ImageComments",
+    "InstanceCreationDate",
+    "InstanceCreationTime",
+    "PerformedProcedureStepStartDate",
+    "PerformedProcedureStepStartTime",
+    "ReferringPhysicianAddress",
+    "ReferringPhysicianTelephoneNumbers",
+    "PhysiciansOfRecord",
+    "RequestingService",
+    "PatientComments",
+    "AdditionalPatientHistory",
+    "Occupation",
+    "OtherStudyNumbers",
 )
+#: Sequences removed whole (their items repeat names, IDs and accession numbers).
+PHI_SEQUENCES = ("RequestAttributesSequence", "ReferencedPatientSequence", "OtherPatientIDsSequence")
 
 
 def _pydicom() -> Any:
@@ -144,5 +158,8 @@ def write_dicom(scan: Scan, pages: list[Image], out: Path) -> None:
     for kw in PHI_KEYWORDS:
         if kw in ds:
             ds.data_element(kw).value = ""
+    for kw in PHI_SEQUENCES:
+        if kw in ds:
+            delattr(ds, kw)
     ds.remove_private_tags()
     ds.save_as(out, enforce_file_format=False)
