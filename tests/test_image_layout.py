@@ -330,3 +330,26 @@ def test_read_page_retries_with_orientation_detection(
         words = ocr.read_page(object(), cfg)  # type: ignore[arg-type]
         assert [w.conf for w in words] == (first if outcome == "first" else second)
     assert calls == ([3] if outcome == "first" else [3, 1])
+
+
+def test_cli_config_file_splits_image_and_engine_sections(tmp_path: object) -> None:
+    import argparse
+    from pathlib import Path
+
+    from engine.image.cli import build_configs
+
+    cfg = Path(str(tmp_path)) / "deid.toml"
+    cfg.write_text('[image]\nlabels = ["NAME"]\n[image.ocr]\npsm = 11\n[decode]\no_threshold = 0.8\n')
+    args = argparse.Namespace(
+        set=["image.draw.padding=1"], config=str(cfg), psm=None, conf=55.0, dpi=None, padding=None,
+        color=None,
+        workers=None, on_ocr_error=None, model=None, threads=None, labels=None,
+    )  # fmt: skip
+    image, engine = build_configs(args)
+    assert (image.ocr.psm, image.ocr.conf_threshold, image.draw.padding, image.labels) == (
+        11,
+        55.0,
+        1,
+        ("NAME",),
+    )
+    assert engine.decode.o_threshold == 0.8
