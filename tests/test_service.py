@@ -139,7 +139,7 @@ def test_bounds_413_and_429(server: Server) -> None:
     assert server.post("/v1/detect", {"documents": big})[0] == 413  # over --max-body-bytes
     seven = [{"id": str(i), "text": NOTE} for i in range(7)]
     status, body = server.post("/v1/detect", {"documents": seven})
-    assert status == 429 and "E704" in body["error"]  # more than the 6-document queue holds
+    assert status == 429 and "E964" in body["error"]  # more than the 6-document queue holds
     # concurrent clients: the queue takes what fits and refuses the rest at once
     results: list[int] = []
     four = [{"id": str(i), "text": NOTE * 20} for i in range(4)]

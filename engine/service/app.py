@@ -145,7 +145,7 @@ def create_app(
         return {"error": r.error} if r.error else {}
 
     def _too_big() -> Any:
-        return JSONResponse({"error": f"[E701] body over {s.max_body_bytes} bytes; split the documents"}, 413)
+        return JSONResponse({"error": f"[E961] body over {s.max_body_bytes} bytes; split the documents"}, 413)
 
     @app.middleware("http")
     async def body_limit(request: Request, call_next):  # noqa: ANN001, ANN202
@@ -169,17 +169,17 @@ def create_app(
         ]
         m_requests.labels(request.url.path, "422").inc()
         log.info("request invalid %s status=422 errors=%d", request.url.path, len(exc.errors()))
-        return JSONResponse({"error": "[E700] invalid request", "fields": fields}, status_code=422)
+        return JSONResponse({"error": "[E960] invalid request", "fields": fields}, status_code=422)
 
     async def handle(endpoint: str, mode: str, body: Body) -> Any:
         t0, rid = time.perf_counter(), uuid.uuid4().hex[:12]
         n = len(body.documents)
         if n > s.max_docs:
-            err = {"error": f"[E702] over {s.max_docs} documents; split the request"}
+            err = {"error": f"[E962] over {s.max_docs} documents; split the request"}
             return _answer(endpoint, 413, err, t0, rid, n)
         if not state["ready"] or state["stopping"]:
             why = "stopping" if state["stopping"] else "failed to load" if state["load_error"] else "loading"
-            return _answer(endpoint, 503, {"error": f"[E703] engine {why}"}, t0, rid, n, {"Retry-After": "1"})
+            return _answer(endpoint, 503, {"error": f"[E963] engine {why}"}, t0, rid, n, {"Retry-After": "1"})
         if mode == "redact":
             try:
                 host.redactor(body.style)  # a keyed style without a server key: 400 now, not per batch
@@ -192,18 +192,18 @@ def create_app(
             results = await batcher.submit(work, size=n, key=profile)
         except QueueFull:
             return _answer(
-                endpoint, 429, {"error": "[E704] queue full; retry"}, t0, rid, n, {"Retry-After": "1"}
+                endpoint, 429, {"error": "[E964] queue full; retry"}, t0, rid, n, {"Retry-After": "1"}
             )
         except Closed:
             return _answer(
-                endpoint, 503, {"error": "[E703] engine stopping"}, t0, rid, n, {"Retry-After": "1"}
+                endpoint, 503, {"error": "[E963] engine stopping"}, t0, rid, n, {"Retry-After": "1"}
             )
         except DeidError as e:
             log.warning("request %s failed: %s (%s)", rid, e.code, type(e).__name__)
             return _answer(endpoint, 500, {"error": f"[{e.code}] de-identification failed"}, t0, rid, n)
         except Exception as e:  # noqa: BLE001 - never a traceback with note text in the log
             log.warning("request %s failed: %s", rid, type(e).__name__)
-            return _answer(endpoint, 500, {"error": "[E705] de-identification failed"}, t0, rid, n)
+            return _answer(endpoint, 500, {"error": "[E965] de-identification failed"}, t0, rid, n)
         m_docs.labels(endpoint).inc(n)
         if mode == "redact":
             out = [r.to_redacted_dict() for r in results]
