@@ -404,3 +404,19 @@ def test_report_policy_on_a_pdf_waits_for_pages_still_in_ocr(tmp_path: Path) -> 
         reps = list(deid.redact_files([src, ok], tmp_path / "out"))
     assert [r.ok for r in reps] == [False, True] and "E711" in (reps[0].error or "")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["after.json", "after.png"]
+
+
+def test_count_pages_for_the_progress_total(tmp_path: Path) -> None:
+    from engine.image.formats import count_pages
+
+    tif = tmp_path / "a.tiff"
+    Image.new("L", (20, 20), 255).save(tif, save_all=True, append_images=[Image.new("L", (20, 20), 255)] * 2)
+    pdf = tmp_path / "b.pdf"
+    Image.new("L", (20, 20), 255).save(
+        pdf, "PDF", save_all=True, append_images=[Image.new("L", (20, 20), 255)]
+    )
+    _corrupt_png(tmp_path / "c.png")
+    counts = [
+        count_pages(p) for p in (tif, pdf, tmp_path / "c.png", _page(tmp_path / "d.png"), tmp_path / "e.txt")
+    ]
+    assert counts == [3, 2, 0, 1, 0]

@@ -139,9 +139,13 @@ def collect_inputs(items: list[str]) -> list[Path]:
 
 
 class PageProgress:
-    """Pages done on stderr: redrawn in place on a terminal, one summary line at the end (not with -q)."""
+    """A page progress bar on stderr: redrawn in place on a terminal, one summary line at the end.
 
-    def __init__(self, enabled: bool) -> None:
+    Example (a terminal, 5 of 12 pages done): ``[############                  ] 5/12 pages 0.82 pages/s``
+    """
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total = total
         self.enabled = enabled
         self.live = enabled and sys.stderr.isatty()
         self.done = 0
@@ -149,7 +153,9 @@ class PageProgress:
 
     def _line(self) -> str:
         rate = self.done / max(time.perf_counter() - self.t0, 1e-9)
-        return f"pages {self.done} ({rate:.2f} pages/s)"
+        total = max(self.total, self.done)
+        bar = "#" * int(30 * self.done / total) if total else ""
+        return f"[{bar:<30}] {self.done}/{total} pages {rate:.2f} pages/s"
 
     def __call__(self, n: int) -> None:
         """Count ``n`` finished pages (redraw at most 10 times a second)."""
@@ -179,7 +185,9 @@ def run(args: argparse.Namespace) -> int:
     outdir = Path(args.output)
     if outdir.exists() and not outdir.is_dir():
         raise InputError("E708", f"-o {outdir} exists and is not a directory")
-    progress = PageProgress(not args.quiet)
+    from engine.image.formats import count_pages
+
+    progress = PageProgress(sum(count_pages(p) for p in paths) if not args.quiet else 0, not args.quiet)
     bad = failed = ok = 0
     with ImageDeidentifier(image_cfg, engine_cfg) as deid:
         for report in deid.redact_files(paths, outdir, force=args.force, on_page=progress):

@@ -296,6 +296,35 @@ WRITERS: dict[str, Callable[[Scan, Any, Path], None]] = {
 }
 
 
+def count_pages(path: Path) -> int:
+    """The number of pages of ``path`` without decoding them (0 when it cannot tell: a progress total).
+
+    Example: a 3-page TIFF -> ``3``; a corrupt file -> ``0`` (its error comes when it is read).
+    """
+    try:
+        kind = kind_of(path)
+        if kind == "pdf":
+            import pypdfium2 as pdfium
+
+            with PDFIUM_LOCK:
+                pdf = pdfium.PdfDocument(str(path))
+                try:
+                    return len(pdf)
+                finally:
+                    pdf.close()
+        if kind == "dicom":
+            import pydicom
+
+            ds = pydicom.dcmread(path, stop_before_pixels=True)
+            return int(getattr(ds, "NumberOfFrames", 1) or 1)
+        from PIL import Image
+
+        with Image.open(path) as im:
+            return int(getattr(im, "n_frames", 1))
+    except Exception:  # only a progress total: the file's real error is reported when it is read
+        return 0
+
+
 def read_scan(path: Path, dpi: int = 300) -> Scan:
     """Read ``path`` as page images (PDF pages rendered at ``dpi``); :class:`ImageInputError` if not."""
     kind = kind_of(path)
