@@ -203,10 +203,18 @@ def state(scope: DocScope, pools: Pools, text: str) -> str:
 
 
 def email(scope: DocScope, pools: Pools, text: str) -> str:
+    """'harlan.valdez@gmail.com' -> 'visintini.mercado@outlook.com': name words as in the notes."""
     local, at, domain = text.partition("@")
     if not at:
         return reshape(scope, "email", text)
-    return reshape(scope, "email-local", local) + "@" + _pick(scope, "domain", domain, pools.domains)
+    parts = []
+    for chunk in re.split(r"([._\-+])", local):
+        if len(chunk) >= 3 and chunk.isalpha():
+            word = _name_word(scope, pools, chunk)
+            parts.append(word.lower() if chunk.islower() else case_like(chunk, word))
+        else:
+            parts.append(reshape(scope, "email-local", chunk) if chunk else chunk)
+    return "".join(parts) + "@" + _pick(scope, "domain", domain, pools.domains)
 
 
 def url(scope: DocScope, pools: Pools, text: str) -> str:
