@@ -166,3 +166,23 @@ def test_sideways_and_upside_down_scans(deid: ImageDeidentifier, angle: int) -> 
     [redacted], [report] = deid.redact_pages([turned.image], 150)
     cover = phi_coverage(turned, redacted, BLACK)
     assert min(cover.values()) >= 0.995, (report.ocr, report.error)
+
+
+def test_trusted_terms_propagate_across_the_pages_of_one_file(deid: ImageDeidentifier) -> None:
+    first = render_page(
+        [
+            [("DISCHARGE SUMMARY", False)],
+            [("Patient:", False), ("Ivy Stone", True), ("MRN:", False), ("4482913", True)],
+            [("Admitted:", False), ("03/14/2021", True), ("by Dr.", False), ("Lopez", True)],
+        ],
+        dpi=150,
+        pt=12,
+    )
+    # alone, the text model does not take this 'Stone' for a name; as page 2 of the same file, the
+    # surname trusted on page 1 propagates to it (the pages share a group)
+    later = render_page([[("Stone", True), ("removed without complication.", False)]], dpi=150, pt=12)
+    _, [alone] = deid.redact_pages([later.image], 150)
+    assert alone.regions == ()
+    [_, redacted], [_, report] = deid.redact_pages([first.image, later.image], 150)
+    assert [r.source for r in report.regions] == ["propagate"]
+    assert min(phi_coverage(later, redacted, BLACK).values()) >= 0.995
