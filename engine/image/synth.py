@@ -5,9 +5,9 @@ into a *label mask* (value ``k`` for the k-th PHI word) that goes through the sa
 then checks that every PHI ink pixel lies under a filled rectangle, word by word.
 
 Example:
-    >>> page = render_page(note_lines(random.Random(1)), dpi=150, pt=11)       # doctest: +SKIP
-    >>> page.phi_strings[:2]                                                    # doctest: +SKIP
-    ('Harold', 'Quimby')
+    >>> page = render_page([[("Patient:", False), ("Ivy Stone", True)]], dpi=150, pt=11)
+    >>> page.phi_strings, page.image.mode
+    (('Ivy', 'Stone'), 'L')
 """
 
 from __future__ import annotations
