@@ -353,3 +353,12 @@ def test_cli_config_file_splits_image_and_engine_sections(tmp_path: object) -> N
         ("NAME",),
     )
     assert engine.decode.o_threshold == 0.8
+
+
+@pytest.mark.parametrize("module", ["config", "errors", "layout", "ocr", "synth", "formats", "draw"])
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"engine.image.{module}"), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
