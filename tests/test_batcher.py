@@ -120,3 +120,25 @@ def test_readyz_is_503_until_the_engine_has_loaded() -> None:
                 break
             time.sleep(0.01)
         assert client.get("/readyz").status_code == 200
+
+
+def test_one_failing_request_does_not_fail_those_batched_with_it() -> None:
+    from engine.config import EngineConfig
+    from engine.errors import DetectionError
+    from engine.service.host import EngineHost, Work
+    from engine.types import Document, Result
+
+    class Fake:
+        def detect_many(self, docs, redact=False):  # noqa: ANN001, ANN201
+            if any("BOOM" in d.text for d in docs):
+                raise DetectionError("E503", "de-identification failed")
+            return [Result(d.id, d.text, ()) for d in docs]
+
+    host = EngineHost(EngineConfig())
+    host.deidentifier = lambda profile: Fake()  # type: ignore[method-assign]
+    works = [
+        Work(f"r{i}", [Document("n", t)], "detect", None, "i2b2") for i, t in enumerate(["ok", "BOOM", "ok2"])
+    ]
+    out = host.run(works)
+    assert [r[0].text for r in (out[0], out[2])] == ["ok", "ok2"]  # type: ignore[index]
+    assert isinstance(out[1], DetectionError)

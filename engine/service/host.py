@@ -82,7 +82,25 @@ class EngineHost:
         return audit_record(result, self.redactor(style), deid.config, deid.artifacts.model_sha256)
 
     def run(self, works: list[Work]) -> list[list[Result] | BaseException]:
-        """Results per work item (all of one profile); a failing item gets its exception."""
+        """Results per work item (all of one profile); a failing item gets its exception.
+
+        When the merged batch fails, each request is run again on its own, so one request's failure
+        (``on_error="raise"``) does not fail the others merged with it.
+        """
+        try:
+            return self._run(works)
+        except Exception:  # noqa: BLE001 - isolate the failing request
+            if len(works) == 1:
+                raise
+        out: list[list[Result] | BaseException] = []
+        for w in works:
+            try:
+                out.extend(self._run([w]))
+            except Exception as e:  # noqa: BLE001
+                out.append(e)
+        return out
+
+    def _run(self, works: list[Work]) -> list[list[Result] | BaseException]:
         deid = self.deidentifier(works[0].profile)
         namespaced = [
             Document(d.id, d.text, None if d.group is None else f"{w.request_id}\x1f{d.group}")
