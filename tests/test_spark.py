@@ -187,6 +187,14 @@ def test_cli_jsonl_output_equals_the_local_command(
     assert "".join(_by_id(_parts(out))) == "".join(_by_id(local))
 
 
+def test_cli_text_directory_equals_deid_detect(spark: Any, tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    assert cli.main(["detect", str(examples), "-o", str(tmp_path / "local.jsonl"), "-q"]) == 0
+    assert cli.main(["spark", "detect", str(examples), "-o", str(tmp_path / "spark.jsonl")]) == 0
+    local = (tmp_path / "local.jsonl").read_text(encoding="utf-8").splitlines(True)
+    assert "".join(_by_id(_parts(tmp_path / "spark.jsonl"))) == "".join(_by_id(local))
+
+
 def test_cli_parquet_roundtrip_and_refusals(spark: Any, tmp_path: Path, notes: list, reference: dict) -> None:
     src = tmp_path / "notes.parquet"
     spark.createDataFrame(notes[:20], "id string, text string, group string").write.parquet(str(src))

@@ -143,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if owned:
             spark.stop()
-    sys.stderr.write(f"deid: {rows} note(s) written to {args.output}\n")
+    # subtle: accumulators count a retried task twice; the count is for the log, not a check
+    sys.stderr.write(f"deid: wrote {args.output} ({rows} note(s) processed)\n")
     if failed:
         sys.stderr.write(
             f"deid: {failed} document(s) failed and were redacted entirely (on_error=redact_all); "

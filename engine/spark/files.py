@@ -154,8 +154,9 @@ def _fs(spark: Any, path: str) -> tuple[Any, Any]:
 
 
 def _fs_exists(spark: Any, path: str) -> bool:
+    """True when ``path`` (a file, a directory or a glob such as ``notes/*.jsonl``) matches something."""
     fs, jpath = _fs(spark, path)
-    return bool(fs.exists(jpath))
+    return bool(fs.globStatus(jpath))
 
 
 def write_output(spark: Any, df: Any, path: str, fmt: str, force: bool = False) -> None:

@@ -30,8 +30,8 @@ from engine.io import dumps_line
 from engine.pipeline import Deidentifier
 from engine.types import Document, Result
 
-#: One engine per (resolved) configuration, per Python worker process; never cleared (a worker
-#: serves one task at a time, and a new configuration is a new job).
+#: The Python worker's engine, keyed by its resolved configuration: one at a time (a worker serves
+#: one task at a time, and a task of a job with another configuration replaces it).
 _ENGINES: dict[str, Deidentifier] = {}
 
 #: Output formats of :func:`run_partition`: Spark columns (``spans`` as an array of structs), or
@@ -98,6 +98,7 @@ def engine_for(job: SparkJob) -> Deidentifier:
     key = config.model_dump_json()
     deid = _ENGINES.get(key)
     if deid is None:
+        _ENGINES.clear()  # one session per worker: a new job's configuration replaces the last one
         deid = _ENGINES[key] = Deidentifier(config)
     return deid
 
