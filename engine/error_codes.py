@@ -181,6 +181,7 @@ ERROR_CODES: dict[str, tuple[str, str, str]] = {
     'E808': ('DetectionError', 'the Spark job failed (...); nothing was written', 'See the executor logs for the failing task.'),
     'E809': ('DetectionError', 'could not move the finished output into place at ...', ''),
     'E810': ('InputError', '--conf ... is not KEY=VALUE', 'e.g. --conf spark.task.cpus=2'),
+    'E811': ('ConfigError', 'unknown Spark output ...', 'Use one of ....'),
     'E830': ('ConfigError', 'unknown optimization preset ...', 'Use one of ....'),
     'E831': ('ConfigError', 'unknown quantization preset ...', 'Use one of ....'),
     'E832': ('ShapeMismatch', '... window(s) differ in shape: ...', 'Check the dynamic axes of the export (batch_size, sequence_length).'),

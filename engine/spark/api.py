@@ -30,8 +30,8 @@ from typing import Any
 
 from engine.artifacts import DEFAULT_MODEL_DIR, MANIFEST, load_artifacts
 from engine.config import EngineConfig
-from engine.errors import InputError, missing_extra
-from engine.spark.worker import SparkJob, run_partition
+from engine.errors import ConfigError, InputError, missing_extra
+from engine.spark.worker import OUTPUTS, SparkJob, run_partition
 
 ORDER_COL = "_deid_order"
 
@@ -76,7 +76,9 @@ def prepare(df: Any, partitions: int | None = None) -> Any:
 
     With a ``group`` column: hash-partitioned on it (ungrouped rows on their input position) and
     sorted on (group, input order) within partitions. Without one: repartitioned round-robin when
-    ``partitions`` is given, else left as it is (no shuffle).
+    ``partitions`` is given or the input has fewer partitions than Spark's default parallelism,
+    else left as it is (no shuffle). ``partitions`` defaults to the input's, at least the default
+    parallelism.
     """
     from pyspark.sql import functions as F
 
@@ -97,10 +99,15 @@ def prepare(df: Any, partitions: int | None = None) -> Any:
         F.col("text"),
         (F.col("group").cast("string") if has_group else F.lit(None).cast("string")).alias("group"),
     ).withColumn(ORDER_COL, F.monotonically_increasing_id())
+    # subtle: a single JSONL or Parquet file below the split size is one partition, which would
+    # leave every core but one idle; the default is never below Spark's default parallelism.
+    current = df.rdd.getNumPartitions()
+    floor = df.sparkSession.sparkContext.defaultParallelism
     if not has_group:
-        out = out.repartition(partitions) if partitions else out
+        if partitions or current < floor:
+            out = out.repartition(partitions or floor)
         return out.drop(ORDER_COL)
-    n = partitions or df.rdd.getNumPartitions()
+    n = partitions or max(current, floor)
     key = F.coalesce(F.col("group"), F.concat(F.lit("\u0000"), F.col(ORDER_COL).cast("string")))
     return out.repartition(n, key).sortWithinPartitions("group", ORDER_COL).drop(ORDER_COL)
 
@@ -120,6 +127,8 @@ def run(
 ) -> Any:
     """The lazy DataFrame of results (see :func:`detect` and :func:`redact`)."""
     _require_pyspark()
+    if output not in OUTPUTS:
+        raise ConfigError("E811", f"unknown Spark output {output!r}", fix=f"Use one of {list(OUTPUTS)}.")
     from engine.spark.schema import detect_schema, jsonl_schema, redact_schema
 
     config = config or EngineConfig()
@@ -160,7 +169,7 @@ def detect(
     Args:
         df: notes with ``id`` and ``text`` columns and an optional ``group`` (patient key).
         config: engine configuration (default: the embedded model, all layers).
-        partitions: partitions to run on (default: the input's).
+        partitions: partitions to run on (default: the input's, at least Spark's default parallelism).
         ship_artifact: ship the artifact with ``addFile`` (default); ``False`` when
             ``config.model_dir`` is on storage every executor reads (or for the embedded model
             installed with the package on executors).

@@ -49,7 +49,11 @@ def _add_args(p: argparse.ArgumentParser) -> None:
         "--format", choices=["auto", "jsonl", "parquet", "text"], default="auto", help="input format"
     )
     p.add_argument("--master", help="Spark master, e.g. local[2] (default: spark-submit's, else local[*])")
-    p.add_argument("--partitions", type=int, help="partitions to run on (default: the input's)")
+    p.add_argument(
+        "--partitions",
+        type=int,
+        help="partitions (default: the input's, at least Spark's default parallelism)",
+    )
     p.add_argument("--model", help="model artifact directory (default: the embedded model)")
     p.add_argument(
         "--shared-artifact",
