@@ -157,6 +157,19 @@ def test_bounds_413_and_429(server: Server) -> None:
     assert 'deid_requests_total{endpoint="/v1/detect",status="429"}' in metrics
 
 
+def test_profile_and_style_per_request(server: Server) -> None:
+    note = "Seen by Dr. Foley, a cardiologist, on 3/12/2011. Age 45."
+    doc = [{"id": "n1", "text": note}]
+    status, i2b2 = server.post("/v1/detect", {"documents": doc, "profile": "i2b2"})
+    status2, hipaa = server.post("/v1/detect", {"documents": doc, "profile": "hipaa"})
+    assert status == status2 == 200
+    labels = lambda b: {s["label"] for s in b["documents"][0]["spans"]}  # noqa: E731
+    assert "AGE" not in labels(hipaa) and labels(hipaa) <= labels(i2b2)  # Safe Harbor: ages over 89 only
+    status, masked = server.post("/v1/redact", {"documents": doc, "style": "mask"})
+    assert status == 200 and "*****" in masked["documents"][0]["text"]
+    assert server.post("/v1/redact", {"documents": doc, "style": "scramble"})[0] == 422
+
+
 def test_invalid_body_is_422_without_echo(server: Server) -> None:
     status, body = server.post("/v1/redact", {"documents": [{"id": "n1", "text": ["Harlan Valdez"]}]})
     assert status == 422 and "Harlan" not in json.dumps(body)
