@@ -113,7 +113,6 @@ def name(scope: DocScope, pools: Pools, text: str) -> str:
     and an initial takes the surrogate's initial when the full name is known in the document.
     """
     toks = _name_tokens(text)
-    words = [t for _, _, t in toks if _is_word(t)]
     pieces: list[str] = []
     pos = 0
     for i, (s, e, tok) in enumerate(toks):
@@ -124,14 +123,15 @@ def name(scope: DocScope, pools: Pools, text: str) -> str:
         elif not tok[:1].isalpha():
             pieces.append(reshape(scope, "name-digits", tok) if tok[:1].isalnum() else tok)
         elif _INITIAL.match(tok):
-            pieces.append(_initial(scope, pools, tok, text, words, i, toks))
+            pieces.append(_initial(scope, pools, tok, text, i, toks))
         else:
             pieces.append(_name_word(scope, pools, tok))
     pieces.append(text[pos:])
     return "".join(pieces)
 
 
-def _initial(scope: DocScope, pools: Pools, tok: str, text: str, words: list[str], i: int, toks: list) -> str:
+def _initial(scope: DocScope, pools: Pools, tok: str, text: str, i: int, toks: list) -> str:
+    """An initial: the surrogate's initial when the document names the person in full, else a keyed letter."""
     letter = tok[0]
     later = [t for _, _, t in toks[i + 1 :] if _is_word(t)]
     earlier = [t for _, _, t in toks[:i] if _is_word(t)]
