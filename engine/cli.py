@@ -263,7 +263,9 @@ class Tally:
 
 def _fatal_record(e: DeidError) -> str:
     """The last line written to stdout when a run fails midway: earlier records are complete."""
-    return json.dumps({"id": None, "fatal": True, "error": f"[{e.code}] the run failed; output is incomplete"})
+    return json.dumps(
+        {"id": None, "fatal": True, "error": f"[{e.code}] the run failed; output is incomplete"}
+    )
 
 
 def _write_stream(out: IO[str], lines: Iterator[str]) -> None:
@@ -325,7 +327,9 @@ def cmd_redact(args: argparse.Namespace) -> int:
         if outdir.resolve() == src.resolve():
             raise InputError("E620", "output directory is the input directory", fix="Choose another -o.")
         if outdir.exists() and not outdir.is_dir():
-            raise InputError("E624", f"output {outdir} is a file", fix="Give -o a directory for directory input.")
+            raise InputError(
+                "E624", f"output {outdir} is a file", fix="Give -o a directory for directory input."
+            )
         kind, stream = _results(args, redact=True)
         pending = []  # everything succeeds before any file is written
         for _, result in stream:
@@ -396,7 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key-file", help="secret for surrogate/hash/encrypt (else the env variable DEID_KEY)")
     p.add_argument("--key-env", help="environment variable holding the secret (default DEID_KEY)")
     p.add_argument(
-        "--audit", metavar="FILE", help="also write one audit record per note (counts, operators, hashes; no PHI)"
+        "--audit",
+        metavar="FILE",
+        help="also write one audit record per note (counts, operators, hashes; no PHI)",
     )
     p.add_argument("--with-subtype", action="store_true", help="tags like [NAME:DOCTOR]")
     p.add_argument(
@@ -467,7 +473,9 @@ def _missing_extra_message(e: ImportError) -> str:
     extra = EXTRA_OF.get(root)
     if extra is None:
         return text
-    return f"{text}: this command needs an optional extra: pip install 'deid-engine[{extra}]' (or '.[{extra}]')"
+    return (
+        f"{text}: this command needs an optional extra: pip install 'deid-engine[{extra}]' (or '.[{extra}]')"
+    )
 
 
 def _on_sigterm() -> object:

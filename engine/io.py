@@ -13,7 +13,7 @@
 
 Bad input fails with the file and line (or byte offset), before any output is written; with
 ``skip_bad`` a malformed JSONL line (bad JSON, too deeply nested, not an object, no string ``text``,
-a lone surrogate such as ``"\ud800"`` that no UTF-8 output can hold) keeps its place as an error
+a lone surrogate such as ``"\\ud800"`` that no UTF-8 output can hold) keeps its place as an error
 record.
 
 Example:
@@ -293,7 +293,7 @@ def read_inputs(
             raise InputError(
                 "E613",
                 f"{p} contains no .txt files" + (f" (skipped: {', '.join(skipped[:5])})" if skipped else ""),
-                fix="Point at a folder of .txt notes, pass --recursive for subfolders, or give a .jsonl file.",
+                fix="Point at a folder of .txt notes, pass --recursive for subfolders, or give a .jsonl.",
             )
         for _, f in notes:  # decode everything first: a bad byte stops the run before any output
             _text_note(f.read_bytes(), str(f), encoding)

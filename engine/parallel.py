@@ -29,8 +29,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from engine.config import EngineConfig
 from engine.artifacts import load_artifacts
+from engine.config import EngineConfig
 from engine.errors import ArtifactError, ConfigError, DeidError, DetectionError, DeviceError
 from engine.pipeline import Deidentifier, fail_closed, iter_chunks
 from engine.types import Document, Result

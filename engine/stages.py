@@ -39,7 +39,6 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from engine.config import CustomDetectorConfig, EngineConfig, LayersConfig
 from engine.errors import ConfigError, DetectionError
-from engine.labels import label_and_subtype
 from engine.types import Document, Span
 
 if TYPE_CHECKING:
@@ -313,9 +312,13 @@ def register_stage(name: str, factory: StageFactory, replace: bool = False) -> N
     or ``refine`` (a refiner). Name it in ``EngineConfig.stages`` to run it.
     """
     if not re.fullmatch(r"[a-z0-9_.-]+\.v\d+", name):
-        raise ConfigError("E121", f"stage name {name!r} is not dotted and versioned", fix="e.g. 'myorg.ids.v1'")
+        raise ConfigError(
+            "E121", f"stage name {name!r} is not dotted and versioned", fix="e.g. 'myorg.ids.v1'"
+        )
     if name in STAGES and not replace:
-        raise ConfigError("E122", f"stage {name!r} is already registered", fix="Pick another name or version.")
+        raise ConfigError(
+            "E122", f"stage {name!r} is already registered", fix="Pick another name or version."
+        )
     STAGES[name] = factory
 
 
@@ -368,7 +371,9 @@ class StagePlan:
 def build_plan(ctx: StageContext, names: Sequence[str] | None = None) -> StagePlan:
     """Build the stages ``names`` (default: the config's ``stages`` or :func:`default_stages`)."""
     cfg = ctx.config
-    names = tuple(names if names is not None else cfg.stages or default_stages(cfg.layers, bool(cfg.detectors)))
+    names = tuple(
+        names if names is not None else cfg.stages or default_stages(cfg.layers, bool(cfg.detectors))
+    )
     if any(n not in STAGES for n in names):
         _load_entry_points()
     unknown = [n for n in names if n not in STAGES]
@@ -384,7 +389,9 @@ def build_plan(ctx: StageContext, names: Sequence[str] | None = None) -> StagePl
             refiners.append(stage)
         elif isinstance(stage, Detector):
             if refiners:
-                raise ConfigError("E125", f"detector {n!r} listed after a refiner", fix="List detectors first.")
+                raise ConfigError(
+                    "E125", f"detector {n!r} listed after a refiner", fix="List detectors first."
+                )
             detectors.append(stage)
         else:
             raise ConfigError("E126", f"stage {n!r} is neither a detector nor a refiner")
@@ -402,7 +409,9 @@ def run_plan(plan: StagePlan, docs: list[Document], timer: Any | None = None) ->
         t0 = time.perf_counter()
         found = det.detect_batch(docs)
         if len(found) != len(docs):
-            raise DetectionError("E432", f"stage {det.name} returned {len(found)} span lists for {len(docs)} documents")
+            raise DetectionError(
+                "E432", f"stage {det.name} returned {len(found)} span lists for {len(docs)} documents"
+            )
         for acc, new in zip(spans, found, strict=True):
             acc.extend(new)
         if timer is not None and not isinstance(det, ModelDetector):  # the model times its own steps

@@ -73,7 +73,9 @@ def test_a_dynamic_int8_graph_runs_one_window_per_call(tiny_artifact_int8, tmp_p
     assert not load_artifacts(dynamic).batch_invariant
     deid = Deidentifier(EngineConfig.from_overrides([f"model_dir={dynamic}", "runtime.batch_size=8"]))
     assert deid.runner is not None and deid.runner.batch_size == 1
-    frozen = Deidentifier(EngineConfig.from_overrides([f"model_dir={tiny_artifact_int8}", "runtime.batch_size=8"]))
+    frozen = Deidentifier(
+        EngineConfig.from_overrides([f"model_dir={tiny_artifact_int8}", "runtime.batch_size=8"])
+    )
     assert frozen.runner is not None and frozen.runner.batch_size == 8
 
 
@@ -90,10 +92,10 @@ def test_batches_hold_one_width_each() -> None:
             return []
 
         def get_outputs(self):  # noqa: ANN202
-            class O:
+            class Output:
                 name = "logits"
 
-            return [O()]
+            return [Output()]
 
     runner = ModelRunner(Session(), 101, 102, 0, batch_size=3, max_width=256)
     lengths = [10, 12, 40, 14, 200, 13, 41, 254]

@@ -180,7 +180,9 @@ def _write(p: Path, text: str) -> Path:
 
 def test_sigterm_leaves_no_output_or_temp_file(tmp_path: Path, lexicon_dir: Path) -> None:  # noqa: F811
     src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps({"id": str(i), "text": "Valdez seen " * 400}) + "\n" for i in range(3000)))
+    src.write_text(
+        "".join(json.dumps({"id": str(i), "text": "Valdez seen " * 400}) + "\n" for i in range(3000))
+    )
     out = tmp_path / "out.jsonl"
     proc = subprocess.Popen(
         [sys.executable, "-m", "engine.cli", "redact", str(src), "-o", str(out), *_args(lexicon_dir)],
@@ -259,7 +261,11 @@ PLANTED = ["Valdez", "whalen"]
     skip_bad=st.booleans(),
 )
 def test_cli_on_random_input(
-    payload: bytes, command: str, skip_bad: bool, lexicon_dir: Path, tmp_path_factory: pytest.TempPathFactory  # noqa: F811
+    payload: bytes,
+    command: str,
+    skip_bad: bool,
+    lexicon_dir: Path,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     d = tmp_path_factory.mktemp("fuzz")
     src = d / "in.jsonl"
@@ -280,8 +286,24 @@ def test_cli_on_random_input(
 
 
 # ------------------------------------------------------------------ CLI plumbing
-HEAVY = ["torch", "transformers", "datasets", "evaluate", "optimum", "onnx", "PIL", "pytesseract",
-         "pypdfium2", "fastapi", "uvicorn", "faker", "matplotlib", "psutil", "cryptography", "pyspark"]
+HEAVY = [
+    "torch",
+    "transformers",
+    "datasets",
+    "evaluate",
+    "optimum",
+    "onnx",
+    "PIL",
+    "pytesseract",
+    "pypdfium2",
+    "fastapi",
+    "uvicorn",
+    "faker",
+    "matplotlib",
+    "psutil",
+    "cryptography",
+    "pyspark",
+]
 
 
 def test_every_subcommand_registers_without_optional_extras() -> None:
@@ -298,7 +320,9 @@ def test_every_subcommand_registers_without_optional_extras() -> None:
         assert command in out.split()
 
 
-def test_a_missing_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_extra_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import engine.cli as cli
 
     def needs_torch(args):  # noqa: ANN001, ANN202
@@ -315,7 +339,9 @@ def test_a_missing_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch, capsys
 
 def test_a_closed_stdout_ends_quietly(tmp_path: Path, lexicon_dir: Path) -> None:  # noqa: F811
     src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps({"id": str(i), "text": "Valdez seen " * 50}) + "\n" for i in range(2000)))
+    src.write_text(
+        "".join(json.dumps({"id": str(i), "text": "Valdez seen " * 50}) + "\n" for i in range(2000))
+    )
     cmd = [sys.executable, "-m", "engine.cli", "redact", str(src), *_args(lexicon_dir)]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)

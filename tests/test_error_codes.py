@@ -35,7 +35,7 @@ def test_every_raised_code_is_in_the_table() -> None:
 
 def test_a_code_means_one_kind_of_error() -> None:
     kinds: dict[str, set[int]] = {}
-    for code, kind, _, _, place in raised_codes(ROOT):
+    for code, kind, _, _, _ in raised_codes(ROOT):
         kinds.setdefault(code, set()).add(FAMILY.get(kind, 1))
     mixed = {c: k for c, k in kinds.items() if len(k) > 1}
     assert not mixed, f"codes raised as errors of different exit-code families: {mixed}"
@@ -63,4 +63,6 @@ def test_the_readme_lists_the_exit_codes() -> None:
     import engine.cli
 
     for code in errors.EXIT_CODES:
-        assert re.search(rf"^\s+{code}\s", engine.cli.__doc__ or "", re.M), f"exit code {code} not in deid's docstring"
+        assert re.search(rf"^\s+{code}\s", engine.cli.__doc__ or "", re.M), (
+            f"exit code {code} not in deid's docstring"
+        )

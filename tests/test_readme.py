@@ -43,7 +43,9 @@ def test_the_readme_is_a_guide_not_a_notebook() -> None:
     assert not re.search(r"\bcommit [0-9a-f]{7}\b", README), "no commit hashes in the README"
 
 
-@pytest.mark.parametrize(("lang", "body", "line"), blocks(), ids=lambda v: str(v) if isinstance(v, int) else None)
+@pytest.mark.parametrize(
+    ("lang", "body", "line"), blocks(), ids=lambda v: str(v) if isinstance(v, int) else None
+)
 def test_readme_block_runs(lang: str, body: str, line: int, tmp_path: Path) -> None:
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
@@ -57,4 +59,6 @@ def test_readme_block_runs(lang: str, body: str, line: int, tmp_path: Path) -> N
         script.write_text("set -euo pipefail\n" + body.replace(".venv/bin/", "") + "\n", encoding="utf-8")
         cmd = [shutil.which("bash") or "/bin/bash", str(script)]
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"README block at line {line} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"README block at line {line} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+    )

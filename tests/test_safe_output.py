@@ -109,7 +109,10 @@ def test_redact_spans_point_into_the_redacted_text(tmp_path: Path, lexicon_dir: 
 
 def test_include_phi_and_original_offsets_opt_in(tmp_path: Path, lexicon_dir: Path) -> None:  # noqa: F811
     src, out = _jsonl(tmp_path), tmp_path / "out.jsonl"
-    assert main(["redact", str(src), "-o", str(out), "--include-phi", "--original-offsets", *_args(lexicon_dir)]) == 0
+    assert (
+        main(["redact", str(src), "-o", str(out), "--include-phi", "--original-offsets", *_args(lexicon_dir)])
+        == 0
+    )
     rec = json.loads(out.read_text().splitlines()[0])
     first = rec["spans"][0]
     assert first["phi"] == "Harlan" and (first["orig_start"], first["orig_end"]) == (0, 6)

@@ -67,8 +67,11 @@ def test_bad_stage_lists_fail_at_construction(stages: list[str], code: str, lexi
 
 def _custom(lexicon_dir: Path, detectors: list[dict[str, object]], *extra: str) -> Deidentifier:  # noqa: F811
     cfg = EngineConfig.from_dict(
-        {"model_dir": str(lexicon_dir), "detectors": detectors, "layers": dict.fromkeys(
-            ["templates", "lists", "extraction", "propagation"], False)}
+        {
+            "model_dir": str(lexicon_dir),
+            "detectors": detectors,
+            "layers": dict.fromkeys(["templates", "lists", "extraction", "propagation"], False),
+        }
     )
     return Deidentifier(cfg)
 
@@ -80,7 +83,13 @@ def test_config_regex_and_word_detectors(tmp_path: Path, lexicon_dir: Path) -> N
         lexicon_dir,
         [
             {"name": "ward_ids", "patterns": [r"\bW\d{6}\b"], "label": "ID", "subtype": "IDNUM"},
-            {"name": "docs", "words": ["Zorblatt"], "words_file": str(words), "label": "NAME", "subtype": "DOCTOR"},
+            {
+                "name": "docs",
+                "words": ["Zorblatt"],
+                "words_file": str(words),
+                "label": "NAME",
+                "subtype": "DOCTOR",
+            },
         ],
     )
     text = "Bed W123456 (not W12345). Seen by zorblatt and Quennell; Zorblattish is not a name. Valdez."
@@ -113,7 +122,10 @@ class ShoutingNames:
         import re
 
         return [
-            [Span(m.start(1), m.end(1), "NAME", "DOCTOR", 0.9, self.name) for m in re.finditer(r"\bDR ([A-Z]{4,})", d.text)]
+            [
+                Span(m.start(1), m.end(1), "NAME", "DOCTOR", 0.9, self.name)
+                for m in re.finditer(r"\bDR ([A-Z]{4,})", d.text)
+            ]
             for d in docs
         ]
 
