@@ -113,3 +113,19 @@ def test_dicom_12_bit_page_with_tesseract(tmp_path: Path) -> None:
     from engine.image.ocr import ocr_page
 
     assert leaked(page.phi_strings, [w.text for w in ocr_page(view, ImageConfig().ocr, 150)]) == []
+
+
+def test_multi_frame_dicom(tmp_path: Path) -> None:
+    frames = np.full((2, 60, 200), 3000, dtype=np.uint16)
+    frames[:, 0, 0] = 100
+    src = tmp_path / "cine.dcm"
+    _dicom(src, frames[0])
+    ds = pydicom.dcmread(src)
+    ds.NumberOfFrames = 2
+    ds.PixelData = frames.tobytes()
+    ds.save_as(src, enforce_file_format=True)
+    with ImageDeidentifier(ImageConfig(workers=1), deidentifier=_Names(), ocr=_fake_ocr) as deid:
+        [rep] = list(deid.redact_files([src], tmp_path / "out"))
+    assert rep.ok and len(rep.pages) == 2
+    px = pydicom.dcmread(tmp_path / "out" / "cine.dcm").pixel_array
+    assert px.shape == (2, 60, 200) and (px[:, 7:33, 97:163] == 100).all() and (px[:, 40, 50] == 3000).all()

@@ -420,3 +420,18 @@ def test_count_pages_for_the_progress_total(tmp_path: Path) -> None:
         count_pages(p) for p in (tif, pdf, tmp_path / "c.png", _page(tmp_path / "d.png"), tmp_path / "e.txt")
     ]
     assert counts == [3, 2, 0, 1, 0]
+
+
+def test_jpeg_exif_orientation_is_applied_and_metadata_dropped(tmp_path: Path) -> None:
+    src = tmp_path / "phone.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 CW to display
+    exif[0x010E] = "Harold Quimby discharge photo"  # ImageDescription: PHI in metadata
+    Image.new("RGB", (120, 300), "white").save(src, exif=exif.tobytes())
+    with _deid() as deid:
+        [rep] = list(deid.redact_files([src], tmp_path / "out"))
+    assert rep.ok and (rep.pages[0].width, rep.pages[0].height) == (300, 120)  # upright
+    data = (tmp_path / "out" / "phone.jpg").read_bytes()
+    assert b"Quimby" not in data
+    with Image.open(tmp_path / "out" / "phone.jpg") as im:
+        assert im.size == (300, 120) and not im.getexif()
