@@ -435,3 +435,38 @@ def test_jpeg_exif_orientation_is_applied_and_metadata_dropped(tmp_path: Path) -
     assert b"Quimby" not in data
     with Image.open(tmp_path / "out" / "phone.jpg") as im:
         assert im.size == (300, 120) and not im.getexif()
+
+
+def test_no_metadata_survives_in_any_output_format(tmp_path: Path) -> None:
+    from PIL import PngImagePlugin, TiffImagePlugin
+
+    src = tmp_path / "in"
+    src.mkdir()
+    im = Image.new("RGB", (300, 120), "white")
+    im.save(src / "c.jpg", comment=b"Harold Quimby")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Harold Quimby")
+    info.add_itxt("Comment", "Harold Quimby")
+    im.save(src / "p.png", pnginfo=info)
+    ifd = TiffImagePlugin.ImageFileDirectory_v2()
+    ifd[270], ifd[315] = "Harold Quimby", "Dr Quimby"  # ImageDescription, Artist
+    im.save(src / "t.tiff", tiffinfo=ifd)
+    im.save(src / "d.pdf", title="Harold Quimby", author="Quimby")
+    import pypdfium2 as pdfium
+
+    def meta(pdf: Path) -> str:
+        doc = pdfium.PdfDocument(pdf)
+        try:
+            return str(doc.get_metadata_dict())
+        finally:
+            doc.close()
+
+    for f in (src / "c.jpg", src / "p.png", src / "t.tiff"):
+        assert b"Quimby" in f.read_bytes(), f.name  # the inputs do carry it
+    assert "Quimby" in meta(src / "d.pdf")
+    with _deid(ocr=lambda image, cfg, dpi: []) as deid:
+        assert all(r.ok for r in deid.redact_files(sorted(src.iterdir()), tmp_path / "out"))
+    outs = sorted((tmp_path / "out").iterdir())
+    assert len(outs) == 8
+    assert [f.name for f in outs if b"Quimby" in f.read_bytes()] == []
+    assert "Quimby" not in meta(tmp_path / "out" / "d.pdf")

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from PIL.Image import Image
 
 
+#: ``Image.info`` keys a redacted page keeps (resolution, transparency, colour profile); every other
+#: entry (EXIF, comments, PNG text, XMP, ...) is dropped.
+KEEP_INFO = frozenset({"dpi", "transparency", "icc_profile"})
+
+
 def fill_value(mode: str, rgb: tuple[int, int, int]) -> Any:
     """``rgb`` expressed in an image ``mode``: ``fill_value("L", (128, 128, 128))`` -> ``128``."""
     from PIL import Image
@@ -41,6 +46,9 @@ def fill_regions(page: Image, regions: Sequence[Region], rgb: tuple[int, int, in
         out = page.convert("RGBA" if "transparency" in page.info or page.mode == "PA" else "RGB")
     else:
         out = page.copy()
+    # subtle: Pillow writes some metadata from ``info`` back on save (a JPEG comment, for one), and
+    # metadata may name the patient: only what describes the pixels themselves is kept
+    out.info = {k: v for k, v in page.info.items() if k in KEEP_INFO}
     if not regions:
         return out
     value = fill_value(out.mode, rgb)
