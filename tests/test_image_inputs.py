@@ -470,3 +470,21 @@ def test_no_metadata_survives_in_any_output_format(tmp_path: Path) -> None:
     assert len(outs) == 8
     assert [f.name for f in outs if b"Quimby" in f.read_bytes()] == []
     assert "Quimby" not in meta(tmp_path / "out" / "d.pdf")
+
+
+class ForgetfulEngine(FakeEngine):
+    """Drops the result of every second document: the image path must not write such a file."""
+
+    def detect_many(self, docs: Iterable[Document]) -> Iterator[Result]:
+        for i, r in enumerate(super().detect_many(docs)):
+            if i % 2 == 0:
+                yield r
+
+
+def test_a_page_without_an_engine_result_fails_the_file(tmp_path: Path) -> None:
+    src = tmp_path / "two.tiff"
+    Image.new("L", (300, 120), 255).save(src, save_all=True, append_images=[Image.new("L", (300, 120), 255)])
+    with _deid(engine=ForgetfulEngine()) as deid:
+        [rep] = list(deid.redact_files([src], tmp_path / "out"))
+    assert not rep.ok and (rep.error or "").startswith("[E716]")
+    assert list((tmp_path / "out").iterdir()) == []

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import DeidError, InputError
+from engine.errors import DeidError, DetectionError, InputError
 from engine.image.config import ImageConfig
 from engine.image.draw import fill_regions, ocr_view
 from engine.image.errors import ImageInputError, OcrError, OcrUnavailableError, WriteError
@@ -384,6 +384,9 @@ class ImageDeidentifier:
         group = f"scan{self._groups}"  # subtle: never the file name, which may itself hold PHI
         docs = [Document(f"p{i + 1}", t.text, group) for i, t in enumerate(texts) if t is not None and t.text]
         by_id = {r.id: r for r in self.engine.detect_many(docs)} if docs else {}
+        missing = [d.id for d in docs if d.id not in by_id]
+        if missing:  # fail closed: a page without a result would go out unredacted
+            raise DetectionError("E716", f"the engine returned no result for pages {missing[:5]}")
         keep = self.config.labels
         out: list[list[Span]] = []
         for i, _ in enumerate(texts):
