@@ -488,3 +488,20 @@ def test_a_page_without_an_engine_result_fails_the_file(tmp_path: Path) -> None:
         [rep] = list(deid.redact_files([src], tmp_path / "out"))
     assert not rep.ok and (rep.error or "").startswith("[E716]")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_pages_above_max_dpi_reach_ocr_scaled_and_boxes_come_back_scaled(tmp_path: Path) -> None:
+    seen: list[tuple[tuple[int, int], int | None]] = []
+
+    def recording(image: Image.Image, cfg: OcrConfig, dpi: int | None) -> list[Word]:
+        seen.append((image.size, dpi))
+        return fake_words(image, cfg, dpi)
+
+    src = tmp_path / "fine.png"
+    Image.new("RGB", (1200, 600), "white").save(src, dpi=(600, 600))
+    with ImageDeidentifier(
+        ImageConfig(workers=1, ocr=OcrConfig(max_dpi=300)), deidentifier=FakeEngine(), ocr=recording
+    ) as deid:
+        [rep] = list(deid.redact_files([src], tmp_path / "out"))
+    assert seen == [((600, 300), 300)]
+    assert rep.pages[0].regions[0].box == (197, 17, 463, 63)  # (100, 10, 230, 30) x 2, padded by 3

@@ -186,3 +186,10 @@ def test_trusted_terms_propagate_across_the_pages_of_one_file(deid: ImageDeident
     assert min(phi_coverage(later, redacted, BLACK).values()) >= 0.995  # what matters: covered
     if not alone.regions:  # subtle: a better model may find it alone; then propagation is moot
         assert [r.source for r in report.regions] == ["propagate"]
+
+
+def test_high_resolution_page_is_ocrd_scaled_down(deid: ImageDeidentifier) -> None:
+    page = render_page(note_lines(random.Random(600), clinical=1), dpi=600, pt=10)
+    [redacted], [report] = deid.redact_pages([page.image], 600)  # OCR'd at image.ocr.max_dpi (400)
+    assert report.ocr == "ok"
+    _check(page, redacted)

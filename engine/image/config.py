@@ -57,6 +57,13 @@ class OcrConfig(_Frozen):
         description="PDF pages are rendered at this resolution; also Tesseract's hint for images "
         "without a DPI of their own.",
     )
+    max_dpi: int = Field(
+        400,
+        ge=100,
+        le=2400,
+        description="Pages of a higher resolution are OCR'd on a copy scaled down to this (Tesseract gains "
+        "nothing above ~300-400 dpi and slows down); boxes are scaled back, rounded outwards.",
+    )
     lang: str = Field("eng", pattern=r"^[A-Za-z0-9_+]+$", description="Tesseract language(s), e.g. eng+deu.")
     tesseract_cmd: str = Field("tesseract", description="The Tesseract executable (name on PATH or path).")
     timeout_s: float = Field(120.0, gt=0, description="Per-page OCR time limit; past it the page failed.")

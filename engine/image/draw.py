@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from engine.image.layout import Region
+from engine.image.ocr import Word
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -77,3 +78,34 @@ def ocr_view(page: Image) -> Image:
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("L")  # transparent = paper, not black
     return page.convert("L")
+
+
+def scaled_view(view: Image, dpi: int | None, max_dpi: int) -> tuple[Image, float]:
+    """``view`` scaled down to ``max_dpi`` when its ``dpi`` is higher, and the scale applied.
+
+    Example: a 600 dpi page with ``max_dpi=300`` -> the page at half size and ``0.5``.
+    """
+    if not dpi or dpi <= max_dpi:
+        return view, 1.0
+    from PIL import Image as PILImage
+
+    scale = max_dpi / dpi
+    size = (max(int(view.width * scale), 1), max(int(view.height * scale), 1))
+    return view.resize(size, PILImage.Resampling.LANCZOS), scale
+
+
+def scale_word(word: Word, factor: float) -> Word:
+    """``word`` with its box multiplied by ``factor``, rounded outwards (never smaller than the ink).
+
+    Example: box ``(10, 10, 21, 15)`` x 2 -> ``(20, 20, 42, 30)``; ``(3, 3, 5, 5)`` x 1.5 -> ``(4, 4, 8, 8)``.
+    """
+    import math
+
+    left, top, right, bottom = word.box
+    box = (
+        math.floor(left * factor),
+        math.floor(top * factor),
+        math.ceil(right * factor),
+        math.ceil(bottom * factor),
+    )
+    return Word(word.text, box, word.conf, word.line, word.index)

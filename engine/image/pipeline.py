@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import DeidError, DetectionError, InputError
 from engine.image.config import ImageConfig
-from engine.image.draw import fill_regions, ocr_view
+from engine.image.draw import fill_regions, ocr_view, scale_word, scaled_view
 from engine.image.errors import ImageInputError, OcrError, OcrUnavailableError, WriteError
 from engine.image.formats import Scan, pdf_page_bytes, read_scan, write_scan
 from engine.image.layout import PageText, Region, build_page_text, page_regions
@@ -212,7 +212,10 @@ class ImageDeidentifier:
         # ``workers`` pages of a long PDF are in memory while it is read
         t0 = time.perf_counter()
         try:
-            words = self._ocr(ocr_view(load()), self.config.ocr, dpi)
+            view, scale = scaled_view(ocr_view(load()), dpi, self.config.ocr.max_dpi)
+            words = self._ocr(view, self.config.ocr, dpi if scale == 1.0 else self.config.ocr.max_dpi)
+            if scale != 1.0:
+                words = [scale_word(w, 1.0 / scale) for w in words]
         except OcrUnavailableError:
             raise  # a setup problem, not this page's: the run stops with exit code 3
         except OcrError as e:
