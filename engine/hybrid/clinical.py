@@ -254,6 +254,8 @@ def shape_veto(
             return "shape"  # the 'S of PAC'S
         if span.label == "LOCATION" and len(letters) == 1 and text[span.end : span.end + 1] != ".":
             return "shape"  # 'FROM R', 'T-berg': one letter is not a place
+    if span.label in ("NAME", "LOCATION"):
+        return None
     if any(c.isdigit() for c in surface):
         return None
     words = [w for w in _words(surface) if w not in ("s", "of", "the")]
@@ -331,7 +333,7 @@ def _run(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _words_before(text: str, pos: int, n: int = 6) -> list[str]:
     """Up to ``n`` words before ``pos`` on the same line, nearest first, lower-cased."""
-    line_start = text.rfind("\n", 0, pos) + 1
+    line_start = text.rfind("\n", max(0, pos - 60), pos) + 1
     chunk = text[max(line_start, pos - 60) : pos]
     return [w.lower() for w in _WORD_BACK.findall(chunk)][::-1][:n]
 
@@ -412,8 +414,10 @@ _INITIALS_LINE = re.compile(r"(?:[A-Za-z ]{0,20}:\s*)?[A-Za-z]{1,4}(?:/[A-Za-z0-
 
 def _initials_line(text: str, span: Span) -> bool:
     """True when the span sits in a dictation-initials line ('Dictated by: HA/GM/muni')."""
-    ls = text.rfind("\n", 0, span.start) + 1
-    le = text.find("\n", span.end)
+    ls = text.rfind("\n", max(0, span.start - 80), span.start) + 1
+    le = text.find("\n", span.end, span.end + 80)
+    if ls == 0 and span.start > 80 or le < 0 and len(text) - span.end > 80:
+        return False  # a line longer than 160 characters is not an initials line
     line = text[ls : le if le >= 0 else len(text)]
     return bool(_INITIALS_LINE.fullmatch(line.strip()))
 
@@ -719,6 +723,15 @@ class ClinicalVeto:
         if family == "model" and span.score >= self.model_below:
             return None
         surface = text[span.start : span.end]
+        words = _words(surface)
+        alpha = [w for w in words if not w.isdigit() and w != "s"]
+        letters = [w for w in words if not w.isdigit()]
+        all_clinical = bool(alpha) and all(
+            w in self.vocab or w.rstrip("0123456789") in self.vocab for w in alpha
+        )
+        lone_letter = span.label == "NAME" and len(letters) == 1 and len(letters[0]) == 1
+        if not (all_clinical or lone_letter):
+            return None  # the common case, decided without looking at the context
         if (
             span.subtype == "USERNAME"
             and any(c.isdigit() for c in surface)
@@ -731,12 +744,9 @@ class ClinicalVeto:
             return None  # 'Morgantown, CT 24420', 'New Hampshire'
         if span.label == "NAME" and _initials_line(text, span):
             return None  # 'Dictated by: HA/GM/muni', 'MS/JF/franke'
-        words = _words(surface)
-        alpha = [w for w in words if not w.isdigit() and w != "s"]
-        if alpha and all(w in self.vocab or w.rstrip("0123456789") in self.vocab for w in alpha):
+        if all_clinical:
             return "clinical_word"  # 'carevue', 'MICU', 'peep5'
-        letters = [w for w in words if not w.isdigit()]
-        if span.label == "NAME" and len(letters) == 1 and len(letters[0]) == 1:
+        if lone_letter:
             # a lone letter: 'A/P', 'I/O', 'K and Mg' are charting, a real initial is followed by '.';
             # one letter is never trusted evidence to propagate
             nxt = text[span.end : span.end + 1]
@@ -774,5 +784,35 @@ class ClinicalVeto:
         """The spans no rule vetoes, in input order."""
         if not spans:
             return []
-        mixed = is_mixed_case(text)
-        return [s for s in spans if self.reason(text, s, mixed) is None]
+        mixed = is_mixed_case(text) if "lower_case" in self.rules else False
+        quick = not self.rules & {"lower_case", "no_name_cue"}
+        memo: dict[tuple[str, str, str | None], bool] = {}
+        out = []
+        for s in spans:
+            if quick and s.label in ("NAME", "LOCATION") and s.subtype not in ("ZIP", "USERNAME"):
+                # subtle: most spans of a long note are names and places no rule can touch; whether one
+                # can is decided by its surface alone, so it is memoised (a 'Dunn' x 20,000 note)
+                key = (text[s.start : s.end], s.label, s.subtype)
+                safe = memo.get(key)
+                if safe is None:
+                    safe = memo[key] = self._surely_kept(key[0], s.label)
+                if safe:
+                    out.append(s)
+                    continue
+            if self.reason(text, s, mixed) is None:
+                out.append(s)
+        return out
+
+    def _surely_kept(self, surface: str, label: str) -> bool:
+        """True when no rule can veto a NAME/LOCATION span with this surface, whatever its context and
+        source: it has a letter and is not the 'S of a plural, not one letter, not only clinical words."""
+        words = _words(surface)
+        letters = [w for w in words if not w.isdigit()]
+        if (
+            not letters
+            or sum(len(w) for w in letters) <= 1
+            or re.fullmatch(r"[\x27’]s", surface.strip().lower())
+        ):
+            return False
+        alpha = [w for w in words if not w.isdigit() and w != "s"]
+        return not alpha or not all(w in self.vocab or w.rstrip("0123456789") in self.vocab for w in alpha)
