@@ -31,8 +31,8 @@ def fill_value(mode: str, rgb: tuple[int, int, int]) -> Any:
     if mode == "RGBA":
         return (*rgb, 255)
     if mode == "I;16":
-        lum = Image.new("RGB", (1, 1), rgb).convert("L").getpixel((0, 0))
-        return int(lum) * 257
+        r, g, b = rgb
+        return (r * 299 + g * 587 + b * 114) // 1000 * 257  # Pillow's L luminance, on 16 bits
     return Image.new("RGB", (1, 1), rgb).convert(mode).getpixel((0, 0))
 
 

@@ -420,7 +420,7 @@ def check_output(path: Path, outdir: Path, force: bool) -> None:
                 )
 
 
-def _atomic(target: Path, write: Callable[[Path], None]) -> None:
+def _atomic(target: Path, write: Callable[[Path], object]) -> None:
     """Write through a temporary file beside ``target`` and rename it, so no half file is left."""
     tmp = target.with_name(f".{target.stem}.tmp{os.getpid()}{target.suffix}")
     try:

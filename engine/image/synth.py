@@ -130,7 +130,7 @@ def render_page(
     """
     from PIL import Image, ImageDraw, ImageFont
 
-    cols: list[list[Line]] = columns if columns and isinstance(columns[0][0], list) else [columns]  # type: ignore[list-item,assignment]
+    cols: list[list[Line]] = columns if columns and isinstance(columns[0][0], list) else [columns]  # type: ignore[list-item]
     size_px = max(int(round(pt * dpi / 72.0)), 6)
     face = ImageFont.truetype(str(font_path(font)), size_px)
     space = int(face.getlength(" "))
@@ -188,7 +188,7 @@ def phi_coverage(
     out = np.asarray(redacted.convert("RGB"), dtype=np.int16)
     if out.shape[:2] != mask.shape:
         raise ValueError(f"redacted page {out.shape[:2]} and mask {mask.shape} differ in size")
-    filled = (np.abs(out - np.array(rgb, dtype=np.int16)) <= tol).all(axis=2)
+    filled = np.asarray((np.abs(out - np.array(rgb, dtype=np.int16)) <= tol).all(axis=2), dtype=bool)
     cover: dict[int, float] = {}
     for w in page.words:
         if w.phi:
