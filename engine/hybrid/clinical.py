@@ -210,6 +210,22 @@ NAME_CUES_BEFORE = frozenset(
     transcribed dictated signed entered reviewed user cc provider contact emergency surgeon surgeons
     physician physicians nurse nurses author cosigned""".split()
 )
+#: Nouns after an eponym that make it a device, not a person ('Quinton cath', 'Passy Muir valve').
+_DEVICE_AFTER = re.compile(
+    r"[ -]?(?:cath|catheter|catheters|valve|drain|drains|line|lines|tube|tubes|trach|boots|bed|mattress|"
+    r"hugger|collar|splint|dressing|stockings|filter|pump|port|sheath|introducer|stent|bag|mask)\b",
+    re.IGNORECASE,
+)
+_TITLE_BEFORE = re.compile(r"\b(?:dr|drs|mr|mrs|ms|miss|doctor)\.?\s*$", re.IGNORECASE)
+
+
+def _device_eponym(text: str, span: Span) -> bool:
+    """True for a name right before a device noun and after no title ('Quinton cath', not 'Dr. Quinton')."""
+    return bool(_DEVICE_AFTER.match(text, span.end)) and not _TITLE_BEFORE.search(
+        text, max(0, span.start - 8), span.start
+    )
+
+
 #: Words just before a user name.
 USER_CUES = frozenset(
     "by user username login transcriptionist transcribed entered dictated typed signed reviewed author "
@@ -401,9 +417,11 @@ def _address_like(text: str, span: Span) -> bool:
     title-case place name ('New Hampshire')."""
     before = text[max(0, span.start - 2) : span.start]
     after = text[span.end : span.end + 8]
+    zip_after = bool(re.match(r",? ?[0-9]{5}(?![0-9])", after))
+    if zip_after:
+        return True
     if not text[span.start : span.start + 1].isupper():
         return False
-    zip_after = bool(re.match(r",? ?[0-9]{5}(?![0-9])", after))
     nxt = re.match(r" [A-Z][a-z]+", after)
     title = text[span.start + 1 : span.end].islower()
     return zip_after or (before.endswith(", ") and bool(re.match(r"[.\n]|$", after))) or bool(title and nxt)
@@ -730,6 +748,8 @@ class ClinicalVeto:
             w in self.vocab or w.rstrip("0123456789") in self.vocab for w in alpha
         )
         lone_letter = span.label == "NAME" and len(letters) == 1 and len(letters[0]) == 1
+        if span.label == "NAME" and _device_eponym(text, span):
+            return "clinical_word"  # 'Quinton cath', 'Passy Muir valve', 'Penrose drain': devices
         if not (all_clinical or lone_letter):
             return None  # the common case, decided without looking at the context
         if (
@@ -789,7 +809,12 @@ class ClinicalVeto:
         memo: dict[tuple[str, str, str | None], bool] = {}
         out = []
         for s in spans:
-            if quick and s.label in ("NAME", "LOCATION") and s.subtype not in ("ZIP", "USERNAME"):
+            if (
+                quick
+                and s.label in ("NAME", "LOCATION")
+                and s.subtype not in ("ZIP", "USERNAME")
+                and not (s.label == "NAME" and _DEVICE_AFTER.match(text, s.end))
+            ):
                 # subtle: most spans of a long note are names and places no rule can touch; whether one
                 # can is decided by its surface alone, so it is memoised (a 'Dunn' x 20,000 note)
                 key = (text[s.start : s.end], s.label, s.subtype)
