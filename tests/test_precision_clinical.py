@@ -424,3 +424,24 @@ def test_unknown_rule_is_refused() -> None:
 
     with pytest.raises(ConfigError, match="E423"):
         ClinicalVeto(frozenset(), rules=("nope",))
+
+
+@pytest.mark.parametrize(
+    ("word", "clinical"),
+    [
+        ("flecainade", True),  # flecainide, one edit
+        ("meropenum", True),
+        ("deminished", True),
+        ("levophed", True),
+        ("peep5", True),
+        ("abg", True),
+        # names stay names, also near a clinical word
+        ("robertson", False),
+        ("gallagher", False),
+        ("christopher", False),
+        ("degiorgio", False),
+        ("levin", False),  # short words are never fuzzy-matched
+    ],
+)
+def test_clinical_words_and_their_misspellings(word: str, clinical: bool) -> None:
+    assert VETO.is_clinical(word) is clinical

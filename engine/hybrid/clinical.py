@@ -253,6 +253,11 @@ def is_mixed_case(text: str) -> bool:
     return upper <= 0.6 * len(words) and lower <= 0.9 * len(words)
 
 
+def _deletions(word: str) -> set[str]:
+    """The word with each one letter removed, and the word itself."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
 def _words(s: str) -> list[str]:
     return [w.lower() for w in _TOKEN.findall(s)]
 
@@ -686,6 +691,10 @@ class ClinicalVeto:
             )
         self.rules = frozenset(rules)
         self.vocab = vocab
+        # subtle: misspellings ('flecainade', 'milranoe', 'deminished') are matched by the symmetric-delete
+        # trick: a word and a long vocabulary word that share a one-deletion variant are at most two edits
+        # apart; only words of 7+ letters take part, where a surname is unlikely to sit that close
+        self._deletes = frozenset(d for w in vocab if len(w) >= 7 and w.isalpha() for d in _deletions(w))
         self.cue_below = cue_below
         self.model_below = model_below
         self.lower_below = lower_below
@@ -744,9 +753,7 @@ class ClinicalVeto:
         words = _words(surface)
         alpha = [w for w in words if not w.isdigit() and w != "s"]
         letters = [w for w in words if not w.isdigit()]
-        all_clinical = bool(alpha) and all(
-            w in self.vocab or w.rstrip("0123456789") in self.vocab for w in alpha
-        )
+        all_clinical = bool(alpha) and all(self.is_clinical(w) for w in alpha)
         lone_letter = span.label == "NAME" and len(letters) == 1 and len(letters[0]) == 1
         if span.label == "NAME" and _device_eponym(text, span):
             return "clinical_word"  # 'Quinton cath', 'Passy Muir valve', 'Penrose drain': devices
@@ -840,4 +847,15 @@ class ClinicalVeto:
         ):
             return False
         alpha = [w for w in words if not w.isdigit() and w != "s"]
-        return not alpha or not all(w in self.vocab or w.rstrip("0123456789") in self.vocab for w in alpha)
+        return not alpha or not all(self.is_clinical(w) for w in alpha)
+
+    def is_clinical(self, word: str) -> bool:
+        """True for a (lower-case) clinical word, with trailing digits ('peep5') or misspelled by up to
+        two edits when it has 7+ letters ('flecainade')."""
+        if word in self.vocab or word.rstrip("0123456789") in self.vocab:
+            return True
+        return (
+            len(word) >= 7
+            and word.isalpha()
+            and (word in self._deletes or any(d in self._deletes for d in _deletions(word)))
+        )
