@@ -252,6 +252,9 @@ CASES = [
     ("Seen by Dr. Quinton, plan to place a line", "Quinton", "NAME", "DOCTOR", "model", 0.96, None),
     ("Dr. Foley placed a Foley catheter.", "Foley", "NAME", "DOCTOR", "model", 0.98, None),
     ("11426 lara track, rittenhouse, md 91017", "md", "LOCATION", "STATE", "model", 0.95, None),
+    (UPPER + "CATH IN R. FEM, DSG DRY", "R", "NAME", "DOCTOR", "model", 0.8, "clinical_word"),
+    (UPPER + "BEAR HUGGER ON FOR TEMP 35.4", "BEAR HUGGER", "NAME", "PATIENT", "model", 0.6, "clinical_word"),
+    (UPPER + "HEMATOMA AROUND QUINTON SITE", "QUINTON", "NAME", "DOCTOR", "model", 0.9, "clinical_word"),
     (UPPER + "SEEN BY DR HO TODAY", "HO", "NAME", "DOCTOR", "regex:DOCTOR_TITLE", 0.85, None),
     (UPPER + "SEE CAREVUE FOR DATA", "CAREVUE", "NAME", "DOCTOR", "model", 0.995, None),
     (UPPER + "Q. LANDER RRT", "Q.", "NAME", "DOCTOR", "model", 0.9, None),
@@ -259,8 +262,8 @@ CASES = [
     (UPPER + "TO CALVERT HOSP TODAY", "CALVERT", "LOCATION", "HOSPITAL", "model", 0.7, None),
     # -- lower-case names in a mixed-case note; model names without any cue
     (
-        "Pt seen by Dr. Dunn. See careview for vitals, rad aline placed by team.",
-        "rad aline",
+        "Pt seen by Dr. Dunn. See careview for vitals, green box placed by team.",
+        "green box",
         "NAME",
         "DOCTOR",
         "model",
@@ -268,8 +271,8 @@ CASES = [
         "lower_case",
     ),
     (
-        "Pt seen by Dr. Dunn. See careview for vitals, rad aline placed by team.",
-        "rad aline",
+        "Pt seen by Dr. Dunn. See careview for vitals, green box placed by team.",
+        "green box",
         "NAME",
         "DOCTOR",
         "model",
@@ -277,8 +280,8 @@ CASES = [
         None,
     ),
     (
-        "pt seen by dr dunn. see careview for vitals, rad aline placed by team.",
-        "rad aline",
+        "pt seen by dr dunn. see careview for vitals, green box placed by team.",
+        "green box",
         "NAME",
         "DOCTOR",
         "model",
@@ -286,8 +289,8 @@ CASES = [
         None,
     ),
     (
-        UPPER + "BEAR HUGGER ON FOR TEMP 35.4. WILL CONTINUE TO MONITOR.",
-        "BEAR HUGGER",
+        UPPER + "PURPLE TOP SENT FOR TEMP 35.4. WILL CONTINUE TO MONITOR.",
+        "PURPLE TOP",
         "NAME",
         "PATIENT",
         "model",
@@ -313,8 +316,8 @@ CASES = [
         None,
     ),
     (
-        UPPER + "BEAR HUGGER ON FOR TEMP 35.4. WILL CONTINUE TO MONITOR.",
-        "BEAR HUGGER",
+        UPPER + "PURPLE TOP SENT FOR TEMP 35.4. WILL CONTINUE TO MONITOR.",
+        "PURPLE TOP",
         "NAME",
         "PATIENT",
         "model",
@@ -415,8 +418,8 @@ def test_name_dropping_rules_are_opt_in() -> None:
     assert "lower_case" not in DEFAULT_RULES and "no_name_cue" not in DEFAULT_RULES
     assert EngineConfig().hybrid.clinical_rules == DEFAULT_RULES
     default = ClinicalVeto(load_clinical())
-    text = UPPER + "BEAR HUGGER ON FOR TEMP 35.4. WILL CONTINUE TO MONITOR."
-    assert default.reason(text, span_of(text, "BEAR HUGGER", "NAME", "PATIENT", score=0.6)) is None
+    text = UPPER + "PURPLE TOP SENT FOR TEMP 35.4. WILL CONTINUE TO MONITOR."
+    assert default.reason(text, span_of(text, "PURPLE TOP", "NAME", "PATIENT", score=0.6)) is None
 
 
 def test_unknown_rule_is_refused() -> None:

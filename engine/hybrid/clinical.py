@@ -212,7 +212,7 @@ NAME_CUES_BEFORE = frozenset(
 )
 #: Nouns after an eponym that make it a device, not a person ('Quinton cath', 'Passy Muir valve').
 _DEVICE_AFTER = re.compile(
-    r"[ -]?(?:cath|catheter|catheters|valve|drain|drains|line|lines|tube|tubes|trach|boots|bed|mattress|"
+    r"[ -]?(?:cath|catheter|catheters|valve|drain|drains|line|lines|tube|tubes|trach|boots|bed|mattress|site|"
     r"hugger|collar|splint|dressing|stockings|filter|pump|port|sheath|introducer|stent|bag|mask)\b",
     re.IGNORECASE,
 )
@@ -784,6 +784,10 @@ class ClinicalVeto:
                 or prv == "/"
                 or (nxt != "." and not surface.endswith("."))
             ):
+                return "clinical_word"
+            # 'R. FEM', 'l. antecub': a side, not an initial, when a clinical word follows
+            following = re.match(r"\.?\s{1,2}([A-Za-z]+)", text[span.end : span.end + 24])
+            if following and self.is_clinical(following.group(1).lower()):
                 return "clinical_word"
         return None
 
