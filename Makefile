@@ -66,6 +66,7 @@ test: $(VENV)/.stamp-dev $(VENV)/.stamp-image $(VENV)/.stamp-spark
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check engine training export benchmarks tests
+	$(BIN)/mypy
 
 bench-quick: $(VENV)/.stamp-dev
 	$(BIN)/deid bench --quick

@@ -27,7 +27,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from engine.errors import ArtifactError, ConfigError, DeidError, DeviceError, InputError
 from engine.io import dumps_line
@@ -179,7 +179,7 @@ class AtomicOutput:
             os.unlink(self._tmp_name)
 
 
-def _results(args: argparse.Namespace, redact: bool) -> tuple[int, Iterator[tuple[object, object]]]:
+def _results(args: argparse.Namespace, redact: bool) -> tuple[str, Iterator[tuple[Any, Any]]]:
     """Input count and a stream of (InputItem, Result | None) pairs in input order."""
     from engine.io import read_inputs
     from engine.pipeline import Deidentifier
@@ -478,7 +478,7 @@ def _missing_extra_message(e: ImportError) -> str:
     )
 
 
-def _on_sigterm() -> object:
+def _on_sigterm() -> Any:
     """Turn SIGTERM into ``SystemExit(143)`` so that output cleanup (temporary files) runs."""
 
     def terminate(signum: int, frame: object) -> None:

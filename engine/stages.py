@@ -365,7 +365,8 @@ class StagePlan:
     @property
     def names(self) -> tuple[str, ...]:
         """The stage names in run order."""
-        return tuple(s.name for s in (*self.detectors, *self.refiners))
+        stages: tuple[Detector | Refiner, ...] = (*self.detectors, *self.refiners)
+        return tuple(s.name for s in stages)
 
 
 def build_plan(ctx: StageContext, names: Sequence[str] | None = None) -> StagePlan:

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     tally = Tally()
     _, stream = _results(args, redact=False)
-    results = []
+    results: list[Any] = []
     for _, result in stream:
         tally.add(result)
         if result is not None:

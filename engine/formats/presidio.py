@@ -121,7 +121,7 @@ def recognizer(deid: Any | None = None, entities: Sequence[str] | None = None) -
     """
     pa = _presidio()
 
-    class DeidRecognizer(pa.EntityRecognizer):
+    class DeidRecognizer(pa.EntityRecognizer):  # type: ignore[name-defined]
         """The deid-engine as a Presidio recognizer."""
 
         def __init__(self) -> None:

@@ -214,7 +214,7 @@ class Redactor:
         """Build the operators of ``config``; keyed styles load the key, and refuse to run without one."""
         names = {"": operator_name(config.style)}
         names.update({label: operator_name(style) for label, style in config.styles.items()})
-        keyed = {n for n in names.values() if OPERATORS[n].needs_key}
+        keyed = {n for n in names.values() if getattr(OPERATORS[n], "needs_key", False)}
         secret = require_secret(config.key_file, config.key_env, keyed) if keyed else None
         built: dict[str, Operator] = {}
 

@@ -99,7 +99,7 @@ def create_app(
         on_batch=on_batch,
     )
     m_queue.set_function(lambda: batcher.pending_docs)
-    state = {"ready": False, "stopping": False, "load_error": None}
+    state: dict[str, Any] = {"ready": False, "stopping": False, "load_error": None}
 
     def load() -> None:
         try:
