@@ -216,14 +216,21 @@ _DEVICE_AFTER = re.compile(
     r"hugger|collar|splint|dressing|stockings|filter|pump|port|sheath|introducer|stent|bag|mask)\b",
     re.IGNORECASE,
 )
+#: Access sites written before a line's eponym ('R IJ quinton', 'L SC Swan', 'RSC PAline').
+_ACCESS_SITES = frozenset("ij rij lij sc rsc lsc fem rfem lfem femoral subclavian jugular picc".split())
 _TITLE_BEFORE = re.compile(r"\b(?:dr|drs|mr|mrs|ms|miss|doctor)\.?\s*$", re.IGNORECASE)
 
 
 def _device_eponym(text: str, span: Span) -> bool:
-    """True for a name right before a device noun and after no title ('Quinton cath', not 'Dr. Quinton')."""
-    return bool(_DEVICE_AFTER.match(text, span.end)) and not _TITLE_BEFORE.search(
-        text, max(0, span.start - 8), span.start
-    )
+    """True for a name written as a device: before a device noun ('Quinton cath') or after an access site
+    ('R IJ quinton', 'L SC Swan'), and after no title ('Dr. Quinton')."""
+    if _TITLE_BEFORE.search(text, max(0, span.start - 8), span.start):
+        return False
+    if _DEVICE_AFTER.match(text, span.end):
+        return True
+    inside = _words(text[span.start : span.end])
+    before = [w for w in _words_before(text, span.start, 2) if w.isalpha()]
+    return any(w in _ACCESS_SITES for w in inside[:-1] + before[:2])
 
 
 #: Words just before a user name.
@@ -753,7 +760,9 @@ class ClinicalVeto:
         words = _words(surface)
         alpha = [w for w in words if not w.isdigit() and w != "s"]
         letters = [w for w in words if not w.isdigit()]
-        all_clinical = bool(alpha) and all(self.is_clinical(w) for w in alpha)
+        # one-letter words ('T ANASARCA' from 'R/T', 'P-MICU') go with the clinical words around them
+        content = [w for w in alpha if len(w) > 1] if len(alpha) > 1 else alpha
+        all_clinical = bool(content) and all(self.is_clinical(w) for w in content)
         lone_letter = span.label == "NAME" and len(letters) == 1 and len(letters[0]) == 1
         if span.label == "NAME" and _device_eponym(text, span):
             return "clinical_word"  # 'Quinton cath', 'Passy Muir valve', 'Penrose drain': devices
@@ -824,7 +833,7 @@ class ClinicalVeto:
                 quick
                 and s.label in ("NAME", "LOCATION")
                 and s.subtype not in ("ZIP", "USERNAME")
-                and not (s.label == "NAME" and _DEVICE_AFTER.match(text, s.end))
+                and not (s.label == "NAME" and _device_eponym(text, s))
             ):
                 # subtle: most spans of a long note are names and places no rule can touch; whether one
                 # can is decided by its surface alone, so it is memoised (a 'Dunn' x 20,000 note)
@@ -851,7 +860,8 @@ class ClinicalVeto:
         ):
             return False
         alpha = [w for w in words if not w.isdigit() and w != "s"]
-        return not alpha or not all(self.is_clinical(w) for w in alpha)
+        content = [w for w in alpha if len(w) > 1] if len(alpha) > 1 else alpha
+        return not content or not all(self.is_clinical(w) for w in content)
 
     def is_clinical(self, word: str) -> bool:
         """True for a (lower-case) clinical word, with trailing digits ('peep5') or misspelled by up to
