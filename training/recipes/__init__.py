@@ -1,0 +1,1 @@
+"""Recipes: the exact data builds behind a shipped model (see each module's docstring)."""
