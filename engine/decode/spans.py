@@ -126,7 +126,8 @@ def decode_spans(
             return
         s, e = _snap(text, cur_start, cur_end)
         score = float(np.mean(cur_scores))
-        if e > s and score >= min_score:
+        # no PHI mention is without a letter or digit: a lone '-', '/' or '@' the model tagged is dropped
+        if e > s and score >= min_score and any(c.isalnum() for c in text[s:e]):
             label, subtype = label_and_subtype(table.types[cur_type])
             spans.append(Span(s, e, label, subtype, min(1.0, max(0.0, score)), source))
 
