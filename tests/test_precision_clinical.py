@@ -267,6 +267,19 @@ CASES = [
     (UPPER + "PT HAS L SC SWAN. PA 50S", "L SC SWAN", "NAME", "DOCTOR", "model", 0.71, "clinical_word"),
     (UPPER + "SKIN CARE R/T ANASARCA.", "T ANASARCA", "NAME", "DOCTOR", "model", 0.88, "clinical_word"),
     (UPPER + "SEEN BY DR. SWAN IN AM", "SWAN", "NAME", "DOCTOR", "model", 0.9, None),
+    (UPPER + "R RAD ALINE PLACED BY TEAM", "ALINE", "NAME", "DOCTOR", "model", 0.9, "clinical_word"),
+    (UPPER + "T MAX 101.2, CULTURES SENT", "MAX", "NAME", "PATIENT", "model", 0.8, "clinical_word"),
+    (UPPER + "SON MAX VISITED TODAY", "MAX", "NAME", "PATIENT", "model", 0.8, None),
+    ("Daughter Aline at bedside this am", "Aline", "NAME", "PATIENT", "model", 0.9, None),
+    (
+        UPPER + "THOUGHT TO BE SEPSIS. MANUEVER X2 DONE",
+        "MANUEVER",
+        "NAME",
+        "PATIENT",
+        "model",
+        0.95,
+        "clinical_word",
+    ),
     (UPPER + "SEEN BY DR HO TODAY", "HO", "NAME", "DOCTOR", "regex:DOCTOR_TITLE", 0.85, None),
     (UPPER + "SEE CAREVUE FOR DATA", "CAREVUE", "NAME", "DOCTOR", "model", 0.995, None),
     (UPPER + "Q. LANDER RRT", "Q.", "NAME", "DOCTOR", "model", 0.9, None),
@@ -460,3 +473,20 @@ def test_unknown_rule_is_refused() -> None:
 )
 def test_clinical_words_and_their_misspellings(word: str, clinical: bool) -> None:
     assert VETO.is_clinical(word) is clinical
+
+
+def test_vocabulary_spares_common_names() -> None:
+    """Of faker's first and last names, only the few that are also charting words are in the vocabulary,
+    and those needing context (NAME_LIKE) are vetoed only next to a clinical word."""
+    import importlib
+
+    from engine.hybrid.clinical import NAME_LIKE
+
+    pytest.importorskip("faker")
+
+    names: set[str] = set()
+    for loc in ("en_US", "en_GB", "es_MX", "it_IT", "de_DE", "fr_FR"):
+        prov = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        names |= {w.lower() for w in [*getattr(prov, "first_names", ()), *getattr(prov, "last_names", ())]}
+    hits = {w for w in names if VETO.is_clinical(w)} - NAME_LIKE
+    assert hits <= {"ho", "berg", "perla", "winters"}, sorted(hits)

@@ -233,6 +233,9 @@ def _device_eponym(text: str, span: Span) -> bool:
     return any(w in _ACCESS_SITES for w in inside[:-1] + before[:2])
 
 
+#: Clinical words that are also given names or surnames ('A-line'/'Aline', 'T max'/'Max', 'brady'/'Brady'):
+#: vetoed only next to a clinical word or a number.
+NAME_LIKE = frozenset({"aline", "max", "brady", "day", "small", "good"})
 #: Words just before a user name.
 USER_CUES = frozenset(
     "by user username login transcriptionist transcribed entered dictated typed signed reviewed author "
@@ -780,6 +783,8 @@ class ClinicalVeto:
             return None  # 'Morgantown, CT 24420', 'New Hampshire'
         if span.label == "NAME" and _initials_line(text, span):
             return None  # 'Dictated by: HA/GM/muni', 'MS/JF/franke'
+        if all_clinical and any(w in NAME_LIKE for w in content) and not self._clinical_neighbour(text, span):
+            return None  # 'Max', 'Aline', 'Brady' are names too: only next to clinical words are they not
         if all_clinical:
             return "clinical_word"  # 'carevue', 'MICU', 'peep5'
         if lone_letter:
@@ -862,6 +867,21 @@ class ClinicalVeto:
         alpha = [w for w in words if not w.isdigit() and w != "s"]
         content = [w for w in alpha if len(w) > 1] if len(alpha) > 1 else alpha
         return not content or not all(self.is_clinical(w) for w in content)
+
+    def _clinical_neighbour(self, text: str, span: Span) -> bool:
+        """True when the word right before or after ``span`` is a number or a clinical word that is not
+        a relation or name cue ('R RAD ALINE', 'T MAX 101'; not 'son Max visited')."""
+        before = [w for w in _words_before(text, span.start, 2) if w[:1].isalnum()][:1]
+        after = _TOKEN.findall(text[span.end : span.end + 20])[:1]
+        for w in [*before, *(a.lower() for a in after)]:
+            if w[:1].isdigit() or (
+                self.is_clinical(w)
+                and w not in NAME_CUES_BEFORE
+                and w not in NAME_CUES_AFTER
+                and w not in NAME_LIKE
+            ):
+                return True
+        return False
 
     def is_clinical(self, word: str) -> bool:
         """True for a (lower-case) clinical word, with trailing digits ('peep5') or misspelled by up to
