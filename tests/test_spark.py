@@ -120,6 +120,35 @@ def test_grouped_notes_propagate_as_in_one_process(
     assert [i for i in taught if spark_detect[i] != reference[i][0]] == []
 
 
+def test_redact_options_match_the_local_records(spark: Any, notes: list) -> None:
+    from engine.spark import redact
+
+    few = notes[:20]
+    want = {
+        r.id: dumps_line(r.to_redacted_dict(True, True)) for r in Deidentifier().detect_many(few, redact=True)
+    }
+    df = spark.createDataFrame(few, "id string, text string, group string")
+    assert _lines(redact(df, include_phi=True, original_offsets=True).collect()) == want
+
+
+def test_the_artifact_is_shipped_once_and_read_from_spark_files(spark: Any) -> None:
+    from pyspark import SparkFiles
+
+    from engine.config import EngineConfig
+    from engine.spark import ship_artifact
+    from engine.spark.worker import SparkJob, resolved_config
+
+    name = ship_artifact(spark, None)
+    assert name.startswith("deid-artifact-") and ship_artifact(spark, None) == name  # content-addressed, once
+    job = SparkJob(EngineConfig(), artifact=name)
+
+    def where(_: Any) -> Any:
+        config = resolved_config(job)
+        yield (config.model_dir.startswith(SparkFiles.getRootDirectory()), config.runtime.threads)
+
+    assert set(spark.sparkContext.parallelize(range(2), 2).mapPartitions(where).collect()) == {(True, 1)}
+
+
 def test_a_failing_task_fails_the_job_and_writes_nothing(spark: Any, tmp_path: Path, notes: list) -> None:
     from engine.spark import detect
     from engine.spark.files import write_output
