@@ -2,6 +2,9 @@
 
 Example:
     >>> raise ConfigError("E101", "window.stride must be < max_length", fix="Lower --engine.window.stride.")
+    Traceback (most recent call last):
+    ...
+    engine.errors.ConfigError: [E101] window.stride must be < max_length Fix: Lower --engine.window.stride.
 """
 
 from __future__ import annotations

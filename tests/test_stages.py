@@ -163,3 +163,31 @@ def test_a_refiner_in_the_list_runs_in_order(lexicon_dir: Path) -> None:  # noqa
         assert [text[s.start : s.end] for s in deid.detect(text).spans] == ["Calvert"]
     finally:
         STAGES.pop("test.dropshort.v1")
+
+
+def test_a_stage_from_an_entry_point_is_found(monkeypatch: pytest.MonkeyPatch, lexicon_dir: Path) -> None:  # noqa: F811
+    import engine.stages as stages
+
+    class EntryPoint:
+        name = "test.fromplugin.v1"
+
+        def load(self):  # noqa: ANN201
+            return lambda ctx: ShoutingNames()
+
+    monkeypatch.setattr(stages, "entry_points", lambda group: [EntryPoint()] if group == "deid.stages" else [])
+    try:
+        names = json.dumps(["model.v1", "test.fromplugin.v1", "resolve.v1"])
+        deid = Deidentifier(EngineConfig.from_overrides([f"model_dir={lexicon_dir}", f"stages={names}"]))
+        assert any(isinstance(d, ShoutingNames) for d in deid.plan.detectors)
+    finally:
+        STAGES.pop("test.fromplugin.v1", None)
+
+
+def test_the_ablation_walks_the_stage_list() -> None:
+    from training.metrics.engine_runs import ABLATION_STEPS
+
+    lists = [default_stages(layers) for _, layers in ABLATION_STEPS]
+    assert lists[0] == ("model.v1",) and lists[-1] == default_stages(LayersConfig())
+    for before, after in zip(lists, lists[1:], strict=False):
+        assert set(before) - {"resolve.v1", "vet.v1", "deny.v1"} <= set(after)  # each step adds stages
+        assert len(after) > len(before)

@@ -15,6 +15,7 @@ conll      ``token<TAB>BIO-tag`` lines, ``-DOCSTART-`` per note  a file (default
 =========  ===================================================  ==============================
 
 Example:
+    >>> from engine.types import Result, Span
     >>> r = Result("n1", "Seen by Dunn", (Span(8, 12, "NAME", "DOCTOR"),))
     >>> format_brat(r)
     'T1\\tDOCTOR 8 12\\tDunn\\n'
