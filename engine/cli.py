@@ -209,12 +209,17 @@ def _results(args: argparse.Namespace, redact: bool) -> tuple[str, Iterator[tupl
                 yield it, (next(results) if it.doc is not None else None)
                 progress.step()
 
+        full = 256 * args.workers
         try:
             for it in items:
-                buffered.append(it)
-                if len(buffered) >= 256 * args.workers:
+                # subtle: a patient's consecutive notes stay in one buffer (up to 8x its size), so
+                # they share trusted terms exactly as in one detect_many call (iter_chunks' rule)
+                last = buffered[-1].doc if buffered else None
+                same = bool(last and it.doc and it.doc.group is not None and it.doc.group == last.group)
+                if len(buffered) >= full and not (same and len(buffered) < 8 * full):
                     yield from flush()
                     buffered = []
+                buffered.append(it)
             if buffered:
                 yield from flush()
         finally:

@@ -351,3 +351,23 @@ def test_a_closed_stdout_ends_quietly(tmp_path: Path, lexicon_dir: Path) -> None
     rc = proc.wait(timeout=120)
     err = proc.stderr.read()  # type: ignore[union-attr]
     assert rc == 0 and b"Traceback" not in err, err
+
+
+def test_a_patient_across_the_cli_buffer_boundary_shares_trusted_terms(
+    tmp_path: Path,
+    lexicon_dir: Path,  # noqa: F811
+) -> None:
+    from engine.config import EngineConfig
+    from engine.pipeline import Deidentifier
+
+    recs = [{"id": f"f{i}", "text": "nothing to see", "group": f"g{i}"} for i in range(254)]
+    recs.append({"id": "hdr", "text": "EDVISIT^84091519^Quux, Zorba^09/21/68^KEMPER, SYLVAN", "group": "p"})
+    recs += [{"id": f"z{i}", "text": "Zorba and Quux seen today", "group": "p"} for i in range(4)]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    out = tmp_path / "out.jsonl"
+    assert main(["detect", str(src), "-o", str(out), "--model", str(lexicon_dir), "-q"]) == 0
+    got = [json.loads(x) for x in out.read_text().splitlines()]
+    local = list(Deidentifier(EngineConfig.from_overrides([f"model_dir={lexicon_dir}"])).detect_many(recs))
+    assert [len(r["spans"]) for r in got] == [len(r.spans) for r in local]
+    assert all(len(r["spans"]) == 2 for r in got[-4:])  # records 256-258 sit past the first buffer

@@ -165,7 +165,10 @@ def test_a_refiner_in_the_list_runs_in_order(lexicon_dir: Path) -> None:  # noqa
         STAGES.pop("test.dropshort.v1")
 
 
-def test_a_stage_from_an_entry_point_is_found(monkeypatch: pytest.MonkeyPatch, lexicon_dir: Path) -> None:  # noqa: F811
+def test_a_stage_from_an_entry_point_is_found(
+    monkeypatch: pytest.MonkeyPatch,
+    lexicon_dir: Path,  # noqa: F811
+) -> None:
     import engine.stages as stages
 
     class EntryPoint:
