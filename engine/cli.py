@@ -391,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=["jsonl", "i2b2", "brat", "conll"],
         default="jsonl",
-        help="jsonl (default); i2b2 XML and BRAT write one file per note into -o DIR; conll (docs/formats.md)",
+        help="jsonl (default); i2b2 and brat: one file per note into -o DIR; conll (docs/formats.md)",
     )
     p.set_defaults(func=cmd_detect)
     p = sub.add_parser("redact", help="write redacted text")

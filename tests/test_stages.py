@@ -177,7 +177,9 @@ def test_a_stage_from_an_entry_point_is_found(
         def load(self):  # noqa: ANN201
             return lambda ctx: ShoutingNames()
 
-    monkeypatch.setattr(stages, "entry_points", lambda group: [EntryPoint()] if group == "deid.stages" else [])
+    monkeypatch.setattr(
+        stages, "entry_points", lambda group: [EntryPoint()] if group == "deid.stages" else []
+    )
     try:
         names = json.dumps(["model.v1", "test.fromplugin.v1", "resolve.v1"])
         deid = Deidentifier(EngineConfig.from_overrides([f"model_dir={lexicon_dir}", f"stages={names}"]))
