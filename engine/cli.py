@@ -80,6 +80,12 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="model artifact directory (default: the embedded model)")
     p.add_argument("--device", choices=["cpu", "cuda"], help="execution device (default cpu)")
     p.add_argument("--threads", type=int, help="onnxruntime intra-op threads (default: all cores)")
+    p.add_argument(
+        "--profile",
+        choices=["i2b2", "hipaa"],
+        help="what counts as PHI: i2b2 (default, everything the 2014 guidelines mark) or hipaa "
+        "(Safe Harbor: ages over 89 only, no professions, no weekdays)",
+    )
     p.add_argument("--batch-size", type=int, help="windows per model call (default: 4 on CPU, 64 on CUDA)")
     p.add_argument(
         "--workers",
@@ -124,6 +130,7 @@ def build_config(args: argparse.Namespace):  # noqa: ANN201 - EngineConfig, impo
         ("device", "runtime.device"),
         ("threads", "runtime.threads"),
         ("batch_size", "runtime.batch_size"),
+        ("profile", "profile"),
     ):
         value = getattr(args, flag, None)
         if value is not None:

@@ -371,3 +371,11 @@ def test_a_patient_across_the_cli_buffer_boundary_shares_trusted_terms(
     local = list(Deidentifier(EngineConfig.from_overrides([f"model_dir={lexicon_dir}"])).detect_many(recs))
     assert [len(r["spans"]) for r in got] == [len(r.spans) for r in local]
     assert all(len(r["spans"]) == 2 for r in got[-4:])  # records 256-258 sit past the first buffer
+
+
+def test_profile_flag_sets_the_output_profile() -> None:
+    from engine.cli import build_config, build_parser
+
+    args = build_parser().parse_args(["redact", "x.txt", "--profile", "hipaa"])
+    assert build_config(args).profile == "hipaa"
+    assert build_config(build_parser().parse_args(["redact", "x.txt"])).profile == "i2b2"
