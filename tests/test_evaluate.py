@@ -310,3 +310,18 @@ def test_eval_real_engine_on_a_lexicon_model(tmp_path) -> None:  # noqa: ANN001
     assert per_type["CITY"]["strict"]["tp"] == 1  # 'Boston' found exactly
     assert per_type["DOCTOR"]["strict"]["tp"] == 0  # gold 'Xai Dunn', lexicon finds 'Dunn'
     assert per_type["DOCTOR"]["token"]["tp"] == 1
+
+
+def test_no_runtime_import_cycle_between_evaluate_and_render() -> None:
+    import subprocess
+    import sys
+
+    for first in ("training.metrics.render", "training.evaluate"):
+        code = f"import {first}; import training.metrics.render, training.evaluate"
+        subprocess.run([sys.executable, "-c", code], check=True)
+    import ast
+    from pathlib import Path
+
+    render = ast.parse(Path("training/metrics/render.py").read_text())
+    runtime = [n for n in render.body if isinstance(n, ast.ImportFrom) and n.module == "training.evaluate"]
+    assert not runtime, "render.py may import training.evaluate for type checking only"

@@ -42,6 +42,7 @@ from training.metrics.matching import (
     strict_counts,
     token_counts,
 )
+from training.metrics.render import report_markdown  # render imports this module for types only
 from training.metrics.scores import Averages, Score, macro
 
 MODES = ("strict", "relaxed", "token")
@@ -155,8 +156,6 @@ class EvalReport:
 
     def to_markdown(self) -> str:
         """Human-readable tables (summary, per category, per subtype, confusion)."""
-        from training.metrics.render import report_markdown
-
         return report_markdown(self)
 
 
