@@ -322,6 +322,6 @@ def test_no_runtime_import_cycle_between_evaluate_and_render() -> None:
     import ast
     from pathlib import Path
 
-    render = ast.parse(Path("training/metrics/render.py").read_text())
+    render = ast.parse((Path(__file__).resolve().parents[1] / "training/metrics/render.py").read_text())
     runtime = [n for n in render.body if isinstance(n, ast.ImportFrom) and n.module == "training.evaluate"]
     assert not runtime, "render.py may import training.evaluate for type checking only"
