@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from engine.errors import ConfigError
 
@@ -102,8 +102,10 @@ class HybridConfig(_Frozen):
         "measurements, doses and times as DATE/PHONE/ID/AGE, clinical words as weak NAME/LOCATION/ID.",
     )
     clinical_model_below: float = Field(
-        0.99, ge=0.0, le=1.0, description="Model NAME/LOCATION/ID spans made only of clinical words are "
-        "vetoed under this score."
+        0.99,
+        ge=0.0,
+        le=1.0,
+        description="Model NAME/LOCATION/ID spans made only of clinical words are vetoed under this score.",
     )
     clinical_rules: tuple[str, ...] = Field(
         ("no_alnum", "shape", "clinical_number", "clinical_word", "username_cue"),
@@ -115,7 +117,7 @@ class HybridConfig(_Frozen):
     )
     model_min_scores: dict[str, float] = Field(
         default_factory=dict,
-        description="Per category or subtype, drop model spans scoring below this (e.g. {\"AGE\": 0.8}); "
+        description='Per category or subtype, drop model spans scoring below this (e.g. {"AGE": 0.8}); '
         "a subtype entry wins over its category.",
     )
 
@@ -133,8 +135,8 @@ class RedactConfig(_Frozen):
     )
     styles: dict[str, RedactStyle] = Field(
         default_factory=dict,
-        description="Per label or subtype, a style that wins over `style`, e.g. {\"ID\": \"tag\", "
-        "\"NAME\": \"surrogate\"}; a subtype entry wins over its category.",
+        description='Per label or subtype, a style that wins over `style`, e.g. {"ID": "tag", '
+        '"NAME": "surrogate"}; a subtype entry wins over its category.',
     )
     with_subtype: bool = Field(False, description="tag style: [NAME:DOCTOR] instead of [NAME].")
     mask_char: str = Field("*", min_length=1, max_length=1, description="mask style character.")
@@ -174,7 +176,9 @@ class CustomDetectorConfig(_Frozen):
 
     name: str = Field(..., pattern=r"^[A-Za-z0-9_.-]+$", description="Shown as the span source custom:NAME.")
     patterns: tuple[str, ...] = Field((), description="Python regexes; each match is a span.")
-    words: tuple[str, ...] = Field((), description="Words or phrases marked at every word-bounded occurrence.")
+    words: tuple[str, ...] = Field(
+        (), description="Words or phrases marked at every word-bounded occurrence."
+    )
     words_file: str | None = Field(None, description="A file of words, one per line ('#' comments).")
     label: str = Field(..., min_length=1, description="Category, e.g. NAME, ID, LOCATION.")
     subtype: str | None = Field(None, description="Subtype, e.g. DOCTOR, IDNUM.")
@@ -238,7 +242,13 @@ class EngineConfig(_Frozen):
         try:
             raw = p.read_text(encoding="utf-8")
             data = tomllib.loads(raw) if p.suffix.lower() == ".toml" else json.loads(raw)
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError, RecursionError) as e:
+        except (
+            OSError,
+            UnicodeDecodeError,
+            tomllib.TOMLDecodeError,
+            json.JSONDecodeError,
+            RecursionError,
+        ) as e:
             raise ConfigError(
                 "E109",
                 f"cannot read config file {p}: {type(e).__name__}: {e}",

@@ -64,7 +64,9 @@ def tiny_artifact_copy(tiny_artifact: Path, tmp_path: Path) -> Path:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--update-golden`` rewrites the golden files instead of comparing against them."""
-    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from the current code")
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite tests/golden/* from the current code"
+    )
 
 
 @pytest.fixture

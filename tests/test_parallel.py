@@ -62,7 +62,9 @@ def test_a_corrupt_artifact_is_an_artifact_error_whatever_on_error(lexicon_dir: 
 def test_a_dead_worker_fails_closed(lexicon_dir: Path) -> None:
     docs = _docs()[:6]
     for on_error in ("raise", "redact_all"):
-        cfg = EngineConfig.from_overrides([f"model_dir={lexicon_dir}", "runtime.threads=1", f"on_error={on_error}"])
+        cfg = EngineConfig.from_overrides(
+            [f"model_dir={lexicon_dir}", "runtime.threads=1", f"on_error={on_error}"]
+        )
         with ParallelDeidentifier(cfg, workers=2) as par:
             list(par.detect_many(docs[:2], redact=True, chunk_docs=2))  # workers are up
             for proc in list(par._pool._processes.values()):  # noqa: SLF001 - kill them for the test

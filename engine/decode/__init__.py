@@ -1,0 +1,1 @@
+"""From model probabilities to spans: stitching windows and decoding BIO tags."""

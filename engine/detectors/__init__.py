@@ -1,0 +1,1 @@
+"""Reserved for detector modules; detection stages live in :mod:`engine.stages`."""

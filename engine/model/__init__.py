@@ -1,0 +1,1 @@
+"""Running the ONNX model: sessions and batched windows."""

@@ -1,0 +1,1 @@
+"""Redaction: operators, surrogates and the offset map."""

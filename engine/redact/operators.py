@@ -44,7 +44,9 @@ class Operator(Protocol):
     name: str
     needs_key: bool
 
-    def render(self, span: Span, text: str, scope: DocScope | None) -> str: ...
+    def render(self, span: Span, text: str, scope: DocScope | None) -> str:
+        """The replacement of ``text[span.start:span.end]``."""
+        ...
 
 
 class TagOperator:
@@ -56,6 +58,7 @@ class TagOperator:
         self.with_subtype = config.with_subtype
 
     def render(self, span: Span, text: str, scope: DocScope | None) -> str:
+        """The replacement of ``text[span.start:span.end]``."""
         return render_basic(span, text, "tag", self.with_subtype)
 
 
@@ -68,6 +71,7 @@ class MaskOperator:
         self.mask_char = config.mask_char
 
     def render(self, span: Span, text: str, scope: DocScope | None) -> str:
+        """The replacement of ``text[span.start:span.end]``."""
         return render_basic(span, text, "mask", mask_char=self.mask_char)
 
 
@@ -82,6 +86,7 @@ class HashOperator:
         self.length = config.hash_length
 
     def render(self, span: Span, text: str, scope: DocScope | None) -> str:
+        """The replacement of ``text[span.start:span.end]``."""
         value = normalise(text[span.start : span.end])
         digest = hmac.new(self._key, f"{span.label}\x1f{value}".encode(), hashlib.sha256).hexdigest()
         return f"[{span.label}:{digest[: self.length]}]"
@@ -99,6 +104,7 @@ class EncryptOperator:
         self._cipher = Cipher(secret)
 
     def render(self, span: Span, text: str, scope: DocScope | None) -> str:
+        """The replacement of ``text[span.start:span.end]``."""
         return self._cipher.token(span.label, text[span.start : span.end])
 
 
@@ -114,6 +120,7 @@ class SurrogateOperator:
         self.fallback = TagOperator(config)
 
     def render(self, span: Span, text: str, scope: DocScope | None) -> str:
+        """The replacement of ``text[span.start:span.end]``."""
         from engine.redact.surrogates.values import surrogate
 
         assert scope is not None  # invariant: Redactor passes a scope to keyed operators
@@ -136,6 +143,7 @@ class CallableOperator:
         self.fn, self.name = fn, name
 
     def render(self, span: Span, text: str, scope: DocScope | None) -> str:
+        """The replacement of ``text[span.start:span.end]``."""
         original = text[span.start : span.end]
         out = self.fn(original, span)
         if not isinstance(out, str):

@@ -56,6 +56,7 @@ class EngineHost:
             pass
 
     def deidentifier(self, profile: str) -> Deidentifier:
+        """The engine for an output profile, built once and shared."""
         with self._lock:
             if profile not in self._deids:
                 base = next(iter(self._deids.values()), None)

@@ -10,12 +10,16 @@ from engine.config import RedactStyle
 
 
 class DocIn(BaseModel):
+    """One input document of a request."""
+
     id: str = Field(..., description="Caller's document id (echoed back, never logged).")
     text: str = Field(..., description="The note.")
     group: str | None = Field(None, description="Patient key: surrogates and date shifts are per group.")
 
 
 class Body(BaseModel):
+    """A /v1/detect or /v1/redact request body."""
+
     documents: list[DocIn] = Field(..., description="Documents; answered in input order.")
     style: RedactStyle | None = Field(
         None, description="/v1/redact only: tag, mask, surrogate, hash or encrypt (default: the server's)."
@@ -27,6 +31,8 @@ class Body(BaseModel):
 
 
 class SpanOut(BaseModel):
+    """One span of an answer (offsets into the redacted text for /v1/redact)."""
+
     start: int
     end: int
     label: str
@@ -36,6 +42,8 @@ class SpanOut(BaseModel):
 
 
 class DocOut(BaseModel):
+    """One answered document."""
+
     id: str
     text: str | None = Field(None, description="/v1/redact: the redacted text (spans point into it).")
     spans: list[SpanOut]
@@ -44,4 +52,6 @@ class DocOut(BaseModel):
 
 
 class Answer(BaseModel):
+    """The answer: documents in input order."""
+
     documents: list[DocOut]

@@ -1,0 +1,1 @@
+"""Text handling: tokenisation with offsets, windows, the normalised detection view."""

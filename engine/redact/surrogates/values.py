@@ -228,6 +228,7 @@ def url(scope: DocScope, pools: Pools, text: str) -> str:
 
 
 def ipaddr(scope: DocScope, pools: Pools, text: str) -> str:
+    """A surrogate IPv4 address of the same shape, consistent within the scope."""
     parts = text.split(".")
     if len(parts) == 4 and all(p.isdigit() for p in parts):
         st = scope.stream("ip", text)
@@ -259,6 +260,7 @@ def _reshaped(kind: str) -> Callable[[DocScope, Pools, str], str]:
 
 
 def organization(scope: DocScope, pools: Pools, text: str) -> str:
+    """A surrogate organisation name, consistent within the scope."""
     root = _pick(scope, "organization", text, pools.last)
     return case_like(text, f"{root} {_pick(scope, 'org-suffix', text, pools.company_suffixes)}")
 
