@@ -182,13 +182,32 @@ def write_output(spark: Any, df: Any, path: str, fmt: str, force: bool = False) 
         else:
             writer.parquet(tmp.toString())
     except Exception as e:
-        fs.delete(tmp, True)
+        _remove_after_failure(spark, fs, tmp)
         raise job_error(e) from e
     if fs.exists(target):
         fs.delete(target, True)
     if not fs.rename(tmp, target):
         fs.delete(tmp, True)
         raise DetectionError("E809", f"could not move the finished output into place at {path}")
+
+
+def _remove_after_failure(spark: Any, fs: Any, tmp: Any, timeout_s: float = 60.0) -> None:
+    """Delete a failed job's temporary output once its other tasks have stopped writing into it.
+
+    subtle: when one task fails, Spark fails the job at once but tasks of other partitions may still
+    be running and write their files afterwards, re-creating the folder just deleted.
+    """
+    import time
+
+    tracker = spark.sparkContext.statusTracker()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and (tracker.getActiveStageIds() or tracker.getActiveJobsIds()):
+        time.sleep(0.1)
+    for _ in range(20):
+        fs.delete(tmp, True)
+        time.sleep(0.1)
+        if not fs.exists(tmp):
+            return
 
 
 def job_error(e: BaseException) -> DeidError:
