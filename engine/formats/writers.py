@@ -26,10 +26,22 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Sequence
+from typing import Protocol
 from xml.sax.saxutils import quoteattr
 
 from engine.errors import InputError
-from engine.types import Result
+from engine.types import Result, Span
+
+
+class SpannedText(Protocol):
+    """What the CoNLL writer reads: a :class:`Result`, or training's ``AnnotatedDocument``."""
+
+    id: str
+    text: str
+    spans: Sequence[Span]
+    group: str | None
+
 
 FORMATS = ("jsonl", "i2b2", "brat", "conll")
 #: formats written as one file per document into a directory
@@ -89,7 +101,7 @@ def format_brat(r: Result) -> str:
     return "".join(out)
 
 
-def _tokens(r: Result) -> list[tuple[int, int]]:
+def _tokens(r: SpannedText) -> list[tuple[int, int]]:
     """Whitespace tokens, broken again at every span boundary (so spans stay whole tokens)."""
     cuts = sorted({b for s in r.spans for b in (s.start, s.end)})
     out = []
@@ -104,7 +116,7 @@ def _tokens(r: Result) -> list[tuple[int, int]]:
     return out
 
 
-def format_conll(r: Result) -> str:
+def format_conll(r: SpannedText) -> str:
     """``-DOCSTART-``, ``# doc_id = ...``, then ``token<TAB>B-/I-TYPE|O``; a blank line at each newline."""
     lines = ["-DOCSTART-\tO", f"# doc_id = {r.id}"]
     if r.group is not None:

@@ -22,12 +22,12 @@ Example:
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from engine.errors import AlignmentError, InputError
+from engine.formats.writers import format_conll as engine_format_conll
 from engine.labels import label_and_subtype, split_tag
 from engine.types import Span
 from training.corpora.base import GOLD_SOURCE, AnnotatedDocument, SurfaceChecker
@@ -68,8 +68,9 @@ class _DocBuilder:
                 try:
                     prefix, typ = split_tag(tag)
                 except ValueError as e:
-                    raise InputError("E340", f"{source}:{line}: bad tag {tag!r}",
-                                     fix="Use BIO tags: O, B-X, I-X.") from e
+                    raise InputError(
+                        "E340", f"{source}:{line}: bad tag {tag!r}", fix="Use BIO tags: O, B-X, I-X."
+                    ) from e
                 if cur is not None and not (prefix == "I" and typ == cur[2] and i > 0):
                     spans.append(_span(*cur))
                     cur = None
@@ -128,45 +129,16 @@ def read_conll(path: str | Path, checker: SurfaceChecker | None = None) -> Itera
             yield from parse_conll(fh.read(), f.stem, str(f))
 
 
-def _tokens(doc: AnnotatedDocument) -> list[tuple[int, int]]:
-    """Whitespace tokens, broken again at every span boundary."""
-    cuts = sorted({b for s in doc.spans for b in (s.start, s.end)})
-    out = []
-    for m in re.finditer(r"\S+", doc.text):
-        a = m.start()
-        i = bisect.bisect_right(cuts, a)
-        while i < len(cuts) and cuts[i] < m.end():
-            out.append((a, cuts[i]))
-            a = cuts[i]
-            i += 1
-        out.append((a, m.end()))
-    return out
-
-
 def format_conll(doc: AnnotatedDocument) -> str:
     """One document as CoNLL lines, starting with ``-DOCSTART-`` and its id comment."""
     for a, b in zip(doc.spans, doc.spans[1:], strict=False):
         if a.overlaps(b):
-            raise AlignmentError("E342", f"document {doc.id!r}: overlapping spans {a} and {b} cannot be BIO",
-                                 fix="Resolve overlaps before writing CoNLL.")
-    lines = [f"{DOCSTART}\tO", f"# doc_id = {doc.id}"]
-    if doc.group is not None:
-        lines.append(f"# group = {doc.group}")
-    lines.append("")
-    spans, k, prev_end = doc.spans, 0, 0
-    for a, b in _tokens(doc):
-        if "\n" in doc.text[prev_end:a] and lines[-1] != "":
-            lines.append("")
-        while k < len(spans) and spans[k].end <= a:
-            k += 1
-        tag = "O"
-        if k < len(spans) and spans[k].start <= a < spans[k].end:
-            tag = ("B-" if spans[k].start == a else "I-") + spans[k].type
-        lines.append(f"{doc.text[a:b]}\t{tag}")
-        prev_end = b
-    if lines[-1] != "":
-        lines.append("")
-    return "\n".join(lines) + "\n"
+            raise AlignmentError(
+                "E342",
+                f"document {doc.id!r}: overlapping spans {a} and {b} cannot be BIO",
+                fix="Resolve overlaps before writing CoNLL.",
+            )
+    return engine_format_conll(doc)  # the engine's writer: one CoNLL layout for both
 
 
 def write_conll(docs: Iterable[AnnotatedDocument], path: str | Path) -> None:
