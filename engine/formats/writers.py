@@ -37,10 +37,21 @@ from engine.types import Result, Span
 class SpannedText(Protocol):
     """What the CoNLL writer reads: a :class:`Result`, or training's ``AnnotatedDocument``."""
 
-    id: str
-    text: str
-    spans: Sequence[Span]
-    group: str | None
+    @property
+    def id(self) -> str:
+        """The document id."""
+
+    @property
+    def text(self) -> str:
+        """The original text."""
+
+    @property
+    def spans(self) -> Sequence[Span]:
+        """Non-overlapping spans sorted by start."""
+
+    @property
+    def group(self) -> str | None:
+        """The patient, if known."""
 
 
 FORMATS = ("jsonl", "i2b2", "brat", "conll")
