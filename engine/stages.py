@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -251,18 +252,15 @@ class PropagationRefiner:
     def refine_group(self, docs: Sequence[Document], spans: Sequence[list[Span]]) -> list[list[Span]]:
         """Per note, its spans plus occurrences of its group's trusted names."""
         h = self.hybrid
+        grouped = Counter(d.group for d in docs if d.group is not None)
+        # only notes that share a group need their resolved view as evidence
+        evidence = [
+            h._final(d.text, s) if d.group is not None and grouped[d.group] > 1 else []  # noqa: SLF001
+            for d, s in zip(docs, spans, strict=True)
+        ]
         out = [list(s) for s in spans]
-        groups: dict[str, list[int]] = {}
-        for i, d in enumerate(docs):
-            if d.group is not None:
-                groups.setdefault(d.group, []).append(i)
-        for idx in groups.values():
-            if len(idx) < 2:
-                continue
-            evidence = [h._final(docs[i].text, out[i]) for i in idx]  # noqa: SLF001
-            added = h.propagator.across_group([docs[i].text for i in idx], evidence)
-            for i, extra in zip(idx, added, strict=True):
-                out[i] += h._vet(docs[i].text, h._keep(extra))  # noqa: SLF001
+        for acc, extra in zip(out, h.group_additions(docs, evidence), strict=True):
+            acc += extra
         return out
 
 

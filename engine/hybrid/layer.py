@@ -148,17 +148,30 @@ class HybridLayer:
             raise DetectionError("E432", f"{len(docs)} documents but {len(spans)} span lists")
         out = [list(s) for s in spans]
         if self.layers.propagation:
-            groups: dict[str, list[int]] = {}
-            for i, d in enumerate(docs):
-                if d.group is not None:
-                    groups.setdefault(d.group, []).append(i)
-            for idx in groups.values():
-                if len(idx) < 2:
-                    continue
-                added = self.propagator.across_group([docs[i].text for i in idx], [out[i] for i in idx])
-                for i, extra in zip(idx, added, strict=True):
-                    out[i] += self._vet(docs[i].text, self._keep(extra))
+            for i, extra in enumerate(self.group_additions(docs, out)):
+                out[i] += extra
         return [self._final(d.text, s) for d, s in zip(docs, out, strict=True)]
+
+    def group_additions(
+        self, docs: Sequence[Document], evidence: Sequence[Sequence[Span]]
+    ) -> list[list[Span]]:
+        """Per document, the vetted occurrences of its group's trusted PATIENT/DOCTOR/HOSPITAL terms.
+
+        ``evidence`` is each document's spans the terms are trusted from; documents with
+        ``group=None``, or alone in their group, get nothing.
+        """
+        added: list[list[Span]] = [[] for _ in docs]
+        groups: dict[str, list[int]] = {}
+        for i, d in enumerate(docs):
+            if d.group is not None:
+                groups.setdefault(d.group, []).append(i)
+        for idx in groups.values():
+            if len(idx) < 2:
+                continue
+            found = self.propagator.across_group([docs[i].text for i in idx], [evidence[i] for i in idx])
+            for i, extra in zip(idx, found, strict=True):
+                added[i] = self._vet(docs[i].text, self._keep(extra))
+        return added
 
     # -- helpers -----------------------------------------------------------------------------
     def _vet(self, text: str, spans: list[Span]) -> list[Span]:
