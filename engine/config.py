@@ -225,11 +225,10 @@ class EngineConfig(_Frozen):
         try:
             return cls.model_validate(data)
         except ValidationError as e:
-            first = e.errors()[0]
-            path = ".".join(str(p) for p in first["loc"])
+            path, msg = first_error(e)
             raise ConfigError(
                 "E100",
-                f"invalid config at '{path}': {first['msg']}",
+                f"invalid config at '{path}': {msg}",
                 fix="See `deid detect --help` or README 'Configuration'.",
             ) from e
 
@@ -271,6 +270,15 @@ class EngineConfig(_Frozen):
         for k, v in changes.items():
             data[k] = v.model_dump(exclude_unset=True) if isinstance(v, BaseModel) else v
         return self.from_dict(data)
+
+
+def first_error(e: ValidationError) -> tuple[str, str]:
+    """The dotted field path and message of a validation error's first problem.
+
+    Example: a bad ``decode.o_threshold`` -> ``("decode.o_threshold", "Input should be ...")``.
+    """
+    first = e.errors()[0]
+    return ".".join(str(p) for p in first["loc"]), str(first["msg"])
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from engine.config import apply_overrides
+from engine.config import apply_overrides, first_error
 from engine.errors import ConfigError
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
@@ -131,11 +131,10 @@ class ImageConfig(_Frozen):
         try:
             return cls.model_validate(data)
         except ValidationError as e:
-            first = e.errors()[0]
-            path = ".".join(str(p) for p in first["loc"])
+            path, msg = first_error(e)
             raise ConfigError(
                 "E700",
-                f"invalid image config at 'image.{path}': {first['msg']}",
+                f"invalid image config at 'image.{path}': {msg}",
                 fix="See `deid image --help` or docs/image.md.",
             ) from e
 
