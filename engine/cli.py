@@ -25,6 +25,7 @@ import shutil
 import signal
 import sys
 import tempfile
+from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -187,9 +188,10 @@ class AtomicOutput:
 
 
 def _results(args: argparse.Namespace, redact: bool) -> tuple[str, Iterator[tuple[Any, Any]]]:
-    """Input count and a stream of (InputItem, Result | None) pairs in input order."""
+    """The input kind and a stream of (InputItem, Result | None) pairs in input order."""
     from engine.io import read_inputs
     from engine.pipeline import Deidentifier
+    from engine.types import Document
 
     if args.workers < 1:
         raise InputError("E623", f"--workers must be 1 or more, got {args.workers}", fix="Use --workers 1.")
@@ -207,28 +209,26 @@ def _results(args: argparse.Namespace, redact: bool) -> tuple[str, Iterator[tupl
     progress = Progress(n, not args.quiet)
 
     def stream() -> Iterator[tuple[object, object]]:
-        buffered: list = []
+        # One detect_many over the whole input: its chunks keep a patient's consecutive notes
+        # together (iter_chunks), and malformed records keep their place from the pending queue.
+        pending: deque[Any] = deque()
 
-        def flush() -> Iterator[tuple[object, object]]:
-            docs = [it.doc for it in buffered if it.doc is not None]
-            results = iter(deid.detect_many(docs, redact=redact))
-            for it in buffered:
-                yield it, (next(results) if it.doc is not None else None)
-                progress.step()
-
-        full = 256 * args.workers
-        try:
+        def docs() -> Iterator[Document]:
             for it in items:
-                # subtle: a patient's consecutive notes stay in one buffer (up to 8x its size), so
-                # they share trusted terms exactly as in one detect_many call (iter_chunks' rule)
-                last = buffered[-1].doc if buffered else None
-                same = bool(last and it.doc and it.doc.group is not None and it.doc.group == last.group)
-                if len(buffered) >= full and not (same and len(buffered) < 8 * full):
-                    yield from flush()
-                    buffered = []
-                buffered.append(it)
-            if buffered:
-                yield from flush()
+                pending.append(it)
+                if it.doc is not None:
+                    yield it.doc
+
+        try:
+            for result in deid.detect_many(docs(), redact=redact):
+                while pending[0].doc is None:
+                    yield pending.popleft(), None
+                    progress.step()
+                yield pending.popleft(), result
+                progress.step()
+            while pending:  # malformed records after the last document
+                yield pending.popleft(), None
+                progress.step()
         finally:
             if hasattr(deid, "close"):
                 deid.close()
