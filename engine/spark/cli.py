@@ -1,4 +1,4 @@
-"""``deid spark detect|redact``: the engine over a JSONL or Parquet archive on Apache Spark.
+"""``deid spark detect|redact|image``: the engine over a JSONL or Parquet archive (or scans) on Apache Spark.
 
 Imports only the standard library and ``engine`` at module level (the subcommand registers without
 the ``spark`` extra; running it without pyspark names the extra to install).
@@ -6,6 +6,7 @@ the ``spark`` extra; running it without pyspark names the extra to install).
 Example:
     $ deid spark detect notes.jsonl -o spans.jsonl --master 'local[2]'
     $ spark-submit --master yarn $(which deid) spark redact hdfs:///notes.parquet -o hdfs:///redacted.parquet
+    $ deid spark image examples/scans/ -o out/scans --master 'local[2]'
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from engine.errors import InputError
 
 
 def register(sub: Any) -> None:
-    """Add ``deid spark detect`` and ``deid spark redact`` to the ``deid`` CLI."""
+    """Add ``deid spark detect``, ``deid spark redact`` and ``deid spark image`` to the ``deid`` CLI."""
     p = sub.add_parser(
         "spark",
-        help="detect/redact a JSONL or Parquet archive on Apache Spark (needs the [spark] extra)",
+        help="detect/redact a JSONL or Parquet archive, or redact scans, on Apache Spark ([spark] extra)",
         description="Run the engine inside Spark executors: one engine per Python worker, the model "
         "shipped once, a patient's notes (group) processed together. OUT is a Spark output directory "
         "in the input's format, renamed into place only when every task succeeded. See docs/spark.md.",
@@ -37,6 +38,61 @@ def register(sub: Any) -> None:
         if name == "redact":
             _add_redact_args(c)
         c.set_defaults(func=run, spark_redact=name == "redact")
+    _add_image_parser(cmds)
+
+
+def _add_image_parser(cmds: Any) -> None:
+    c = cmds.add_parser(
+        "image",
+        help="redacted scans (PNG/JPEG/TIFF/PDF/DICOM), as deid image (needs the [image] extra too)",
+        description="Read the scans as a binaryFile DataFrame, run deid image's pipeline in the executors "
+        "and write OUT/<name> (same format) and OUT/<stem>.json (regions, no text) as deid image does. "
+        "OUT is a local directory on the driver, renamed into place only when every file succeeded; "
+        "any file that fails fails the job.",
+    )
+    c.add_argument("input", help="a directory of scans (not recursive), a file or a glob (path or URI)")
+    c.add_argument("-o", "--output", required=True, help="output directory on the driver")
+    c.add_argument("--master", help="Spark master, e.g. local[2] (default: spark-submit's, else local[*])")
+    c.add_argument("--partitions", type=int, help="partitions (default: at least the default parallelism)")
+    c.add_argument(
+        "--config", help="TOML/JSON config: engine sections at top level, image ones under [image]"
+    )
+    c.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override, e.g. image.ocr.psm=11"
+    )
+    c.add_argument("--psm", type=int, help="Tesseract page segmentation mode (default 3)")
+    c.add_argument("--ocr-conf", type=float, help="OCR confidence threshold 0-100 (deid image's --conf)")
+    c.add_argument("--dpi", type=int, help="PDF render resolution and OCR hint (default 300)")
+    c.add_argument("--labels", help="comma-separated labels to cover, e.g. NAME,DATE,ID (default: all)")
+    c.add_argument("--padding", type=int, help="pixels added around each box (default 3)")
+    c.add_argument("--color", help="rectangle colour #RRGGBB (default #000000)")
+    c.add_argument(
+        "--on-ocr-error",
+        choices=["cover", "report"],
+        help="a page whose OCR fails: cover it whole (default) or fail the job",
+    )
+    c.add_argument("--model", help="model artifact directory (default: the embedded model)")
+    c.add_argument(
+        "--shared-artifact",
+        action="store_true",
+        help="--model is on storage every executor reads: do not ship it with SparkContext.addFile",
+    )
+    c.add_argument("--threads", type=int, help="onnxruntime threads per task (default: spark.task.cpus)")
+    c.add_argument(
+        "--conf", action="append", default=[], metavar="KEY=VALUE", help="Spark setting (repeatable)"
+    )
+    c.add_argument("--force", action="store_true", help="replace an existing output directory")
+    c.set_defaults(func=run_image)
+
+
+def run_image(args: argparse.Namespace) -> int:
+    """``deid spark image`` (:func:`engine.spark.images.run_cli`)."""
+    from engine.spark.api import _require_pyspark
+
+    _require_pyspark()
+    from engine.spark.images import run_cli
+
+    return run_cli(args)
 
 
 def _add_args(p: argparse.ArgumentParser) -> None:

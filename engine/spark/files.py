@@ -37,10 +37,24 @@ from engine.errors import (
     InputError,
     OperatorError,
 )
+from engine.image.errors import ImageInputError, OcrError, OcrUnavailableError, WriteError
 from engine.io import BOM, as_document
 
 FORMATS = ("jsonl", "parquet", "text")
-_ERRORS = {c.__name__: c for c in (InputError, ArtifactError, ConfigError, DeviceError, OperatorError)}
+_ERRORS: dict[str, type[DeidError]] = {
+    c.__name__: c
+    for c in (
+        InputError,
+        ArtifactError,
+        ConfigError,
+        DeviceError,
+        OperatorError,
+        ImageInputError,
+        OcrUnavailableError,
+        OcrError,
+        WriteError,
+    )
+}
 _ENGINE_ERROR = re.compile(r"(\w+Error): \[(E\d{3})\] ([^\n]*)")
 
 
