@@ -170,3 +170,37 @@ def test_cli_writes_what_deid_image_writes(spark: Any, local_out: Path, tmp_path
     glob = f"{{{SCANS},{twin}}}/page.png"
     assert cli.main(["spark", "image", glob, "-o", str(tmp_path / "dup")]) == 2
     assert not (tmp_path / "dup").exists()
+
+
+@pytest.mark.parametrize("policy", ["cover", "report"])
+def test_a_page_whose_ocr_fails_is_covered_or_fails_the_task(monkeypatch: Any, policy: str) -> None:
+    # the worker without Spark: an injected OCR that fails on every page
+    import pandas as pd
+
+    from engine.config import EngineConfig
+    from engine.image.config import ImageConfig
+    from engine.image.errors import OcrError
+    from engine.image.pipeline import ImageDeidentifier
+    from engine.spark import images
+
+    def broken(*_: Any) -> list:
+        raise OcrError("E711", "Tesseract exited with 1: (injected)")
+
+    cfg = ImageConfig(on_ocr_error=policy, workers=1)
+    deid = ImageDeidentifier(cfg, ocr=broken)
+    monkeypatch.setattr(images, "images_for", lambda job: deid)
+    frame = pd.DataFrame([{"path": "file:/scans/page.png", "content": (SCANS / "page.png").read_bytes()}])
+    job = images.ImageSparkJob(cfg, EngineConfig())
+    try:
+        if policy == "report":
+            with pytest.raises(OcrError, match="E711"):
+                list(images.run_image_partition(iter([frame]), job))
+            return
+        [out] = list(images.run_image_partition(iter([frame]), job))
+    finally:
+        deid.close()
+    row = out.iloc[0]
+    assert row["error"].startswith("OCR failed, page covered entirely: page 1: [E711]")
+    assert [(r["label"], r["source"]) for r in row["regions"]] == [("REDACTED", "ocr_error")]
+    [(_, _, px)] = _pixels(row["content"], "png")
+    assert set(px) == {0}  # every pixel black

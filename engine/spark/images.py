@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from engine.config import EngineConfig
-from engine.errors import DeidError, DetectionError, InputError
+from engine.errors import DeidError, DetectionError, InputError, missing_extra
 from engine.image.config import ImageConfig
 from engine.image.errors import ImageInputError, WriteError
 from engine.spark.worker import SparkJob, _is_null, engine_for, task_threads
@@ -274,6 +274,10 @@ def redact_images(
     from engine.spark.api import ship_artifact as ship
 
     _require_pyspark()
+    try:
+        import PIL  # noqa: F401 - the executors need the [image] extra: say so before any task starts
+    except ImportError as e:
+        raise missing_extra("Pillow", "image") from e
     cols = set(df.columns)
     if not {"path", "content"} <= cols:
         raise InputError(
