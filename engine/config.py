@@ -112,6 +112,11 @@ class HybridConfig(_Frozen):
         description="Clinical-veto rules switched on (engine.hybrid.clinical.RULES); lower_case and "
         "no_name_cue also drop weakly held names and are off by default (docs/real-notes.md).",
     )
+    common_words: bool = Field(
+        True,
+        description="Common words of clinical English (data/lists/common.txt: from ACI-Bench and MTS-Dialog, "
+        "minus name and place pools) count as clinical vocabulary for the veto (exact matches only).",
+    )
     clinical_list_files: tuple[str, ...] = Field(
         (), description="Extra clinical-vocabulary files (one word per line) for the clinical veto."
     )

@@ -9,6 +9,7 @@ import pytest
 from engine.config import HybridConfig
 from engine.errors import ConfigError
 from engine.hybrid.allow import load_allow, load_deny, parse_deny_lines
+from engine.hybrid.clinical import load_common
 from engine.hybrid.lists import LIST_DIR, HospitalDetector, ListDetector, load_lists, read_terms
 from engine.hybrid.presets import effective
 from engine.types import Document
@@ -66,12 +67,23 @@ HOSPITAL_CASES = [
     ("PCP is Dr. Lena Ortiz at Riverside Clinic", [("Riverside Clinic", "HOSPITAL")]),
     ("LOST.  SOMEHOW BETWEEN THE HOSPITAL AND HOME SHE LOST IT", []),
     ("The Johns Hopkins Hospital", [("Johns Hopkins Hospital", "HOSPITAL")]),
+    ("TRANSFERRED FROM UNION HOSPITAL TODAY", [("UNION HOSPITAL", "HOSPITAL")]),
+    ("Beth Israel Deaconess Medical Center", [("Beth Israel Deaconess Medical Center", "HOSPITAL")]),
+    # in ALL-CAPS notes capitals carry no evidence: function words end the name, and common or
+    # clinical words alone do not make one
+    ("FAMILY WANTS HIM TO GO TO REHAB OR NURSING HOME", []),
+    ("SOCIAL WORK RE SCREENING FOR REHAB CENTER", []),
+    ("PT AND FAMILY WISH TO PURSUE HOSPICE", []),
+    ("DISPO: REHAB VS NURSING HOME", []),
+    # five capitalised words before the suffix are a sentence or a header, not a name
+    ("CASEY BRADLEY DONOVAN ELLIOT FARRELL HOSPITAL", []),
+    ("BRADLEY DONOVAN ELLIOT FARRELL HOSPITAL", [("BRADLEY DONOVAN ELLIOT FARRELL HOSPITAL", "HOSPITAL")]),
 ]
 
 
 @pytest.mark.parametrize(("text", "expected"), HOSPITAL_CASES)
 def test_hospital_growth(text: str, expected: list[tuple[str, str]]) -> None:
-    det = HospitalDetector(read_terms(LIST_DIR / "hospital_suffixes.txt"), load_allow())
+    det = HospitalDetector(read_terms(LIST_DIR / "hospital_suffixes.txt"), load_allow() | load_common())
     found = _found(det, text)
     assert len(found) == len(expected), found
     assert found == expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.hybrid.resolve import resolve, source_priority
+from engine.hybrid.resolve import resolve, source_priority, split_names
 from engine.types import Span
 
 TEXT = "Dr. Xai Dunn saw Foley on 3/12/2011 at Kemper Clinic."
@@ -129,3 +129,28 @@ def test_union_takes_max_score() -> None:
 )
 def test_source_priority(source: str, prio: int) -> None:
     assert source_priority(source) == prio
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "expected"),
+    [
+        ("DR CAMARDA AND CLIFFORD AWARE", "CAMARDA AND CLIFFORD", ["CAMARDA", "CLIFFORD"]),
+        ("Dr. Griffin & Swackhamer aware", "Griffin & Swackhamer", ["Griffin", "Swackhamer"]),
+        ("placed on servo vent.  Bernard Foley CRT", "Bernard Foley CRT", ["Bernard Foley"]),
+        ("pronounced at 1840 by HO Domenico.", "HO Domenico", ["Domenico"]),
+        ("Seen by John Smith, MD today", "John Smith, MD", ["John Smith"]),
+        ("Seen by NP Patty today", "NP Patty", ["Patty"]),
+        ("Seen by Mary Jones today", "Mary Jones", ["Mary Jones"]),
+        ("Ho called", "Ho", ["Ho"]),  # one word always stays
+    ],
+)
+def test_split_names(text: str, surface: str, expected: list[str]) -> None:
+    i = text.index(surface)
+    out = split_names(text, [Span(i, i + len(surface), "NAME", "DOCTOR", 0.9, "model")])
+    assert [text[s.start : s.end] for s in out] == expected
+
+
+def test_split_names_leaves_other_spans() -> None:
+    text = "Brigham and Women's Hospital"
+    span = Span(0, len(text), "LOCATION", "HOSPITAL", 0.9, "model")
+    assert split_names(text, [span]) == [span]

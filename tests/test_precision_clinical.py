@@ -14,6 +14,7 @@ from engine.hybrid.clinical import (
     ClinicalVeto,
     is_mixed_case,
     load_clinical,
+    load_common,
     load_places,
     measure_context,
 )
@@ -490,3 +491,100 @@ def test_vocabulary_spares_common_names() -> None:
         names |= {w.lower() for w in [*getattr(prov, "first_names", ()), *getattr(prov, "last_names", ())]}
     hits = {w for w in names if VETO.is_clinical(w)} - NAME_LIKE
     assert hits <= {"ho", "berg", "perla", "winters"}, sorted(hits)
+
+
+# -- common words of clinical English (data/lists/common.txt): exact matches only, never names or places
+COMMON = ClinicalVeto(load_clinical(), rules=RULES, places=load_places(), common=load_common())
+
+
+@pytest.mark.parametrize(
+    ("word", "common"),
+    [
+        ("pursue", True),
+        ("complete", True),
+        ("yesterday", True),
+        ("rhythm", True),
+        # names and places are never common words, however often the bases use them
+        ("seattle", False),
+        ("will", False),
+        ("hope", False),
+        ("brown", False),
+        ("regional", False),  # a hospital-name word
+        ("memorial", False),
+    ],
+)
+def test_common_words_exclude_names_and_places(word: str, common: bool) -> None:
+    assert (word in load_common()) is common
+
+
+def test_common_words_are_not_fuzzy_matched() -> None:
+    """'seattle' is two edits from 'settled': a misspelling match over thousands of common words would
+    veto real places, so common words match exactly."""
+    assert "settled" in load_common()
+    assert not COMMON.is_clinical("seattle")
+    assert COMMON.is_clinical("settled")
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "label", "subtype", "score", "expected"),
+    [
+        ("pt will pursue hospice. family aware", "pursue", "NAME", "PATIENT", 0.8, "clinical_word"),
+        ("REPORT GIVEN, TRANSFER COMPLETE.", "COMPLETE", "LOCATION", "HOSPITAL", 0.7, "clinical_word"),
+        ("Sister lives in Seattle, visiting.", "Seattle", "LOCATION", "CITY", 0.7, None),
+        ("Pt seen by Dr. Brown today.", "Brown", "NAME", "DOCTOR", 0.7, None),
+    ],
+)
+def test_common_words_veto_weak_names_and_places(
+    text: str, surface: str, label: str, subtype: str, score: float, expected: str | None
+) -> None:
+    assert COMMON.reason(text, span_of(text, surface, label, subtype, "model", score)) == expected
+    assert VETO.reason(text, span_of(text, surface, label, subtype, "model", score)) is None  # without
+
+
+def test_common_words_can_be_switched_off() -> None:
+    on = HybridLayer(EngineConfig())
+    off = HybridLayer(EngineConfig.from_overrides(["hybrid.common_words=false"]))
+    assert "pursue" in on.common and not off.common
+
+
+@pytest.mark.parametrize(
+    ("text", "surface"),
+    [
+        ("ABG 7.42/40/99. PSV increased to 10/5 overnight to rest.", "10/5"),
+        ("CPAP 5/5 WITH GOOD ABG. PS DECREASED TO 8/5 THIS AM.", "8/5"),
+        ("PSV now 12/5, tolerating well", "12/5"),
+    ],
+)
+def test_slash_settings_after_a_change_verb(text: str, surface: str) -> None:
+    assert reason(text, surface, "DATE", "DATE", "regex:DATE_MD", 0.7) == "clinical_number"
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "expected"),
+    [
+        ("Pt had episode of desating to the 70s, recruitment done", "70s", "clinical_number"),
+        ("Seen on 10/5 by the team, follow up 8/5.", "10/5", None),  # dates with no setting word stay
+    ],
+)
+def test_decades_after_desaturation_and_plain_dates(text: str, surface: str, expected: str | None) -> None:
+    assert reason(text, surface, "DATE", "DATE", "regex:DATE_DECADE", 0.6) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "label", "subtype", "expected"),
+    [
+        (UPPER + "MAE, PEARL. SEDATED ON PROPOFOL", "PEARL", "NAME", "PATIENT", "clinical_word"),
+        ("neuro: mae, pearl, follows commands", "pearl", "NAME", "DOCTOR", "clinical_word"),
+        ("Daughter Pearl visited this afternoon", "Pearl", "NAME", "PATIENT", None),  # a name cue
+        ("R IJ quinton capped and flushed", "quinton", "NAME", "DOCTOR", "clinical_word"),
+        ("Seen by Dr. Swan, cardiology", "Swan", "NAME", "DOCTOR", None),  # after a title
+        ("SR WITH RUNS OF AIVR, HO AWARE", "AIVR", "LOCATION", "HOSPITAL", "clinical_word"),
+        ("Increase lente dose in am", "lente", "NAME", "DOCTOR", "clinical_word"),
+        ("drsg CDI, changed QD", "CDI", "NAME", "DOCTOR", "clinical_word"),
+        ("Pt is from Lima, Peru", "Lima", "LOCATION", "CITY", None),
+    ],
+)
+def test_charting_words_and_eponyms(
+    text: str, surface: str, label: str, subtype: str, expected: str | None
+) -> None:
+    assert reason(text, surface, label, subtype, "model", 0.9) == expected

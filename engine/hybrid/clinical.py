@@ -43,6 +43,7 @@ from engine.hybrid.lists import LIST_DIR, read_terms
 from engine.types import Span
 
 DEFAULT_CLINICAL = LIST_DIR / "clinical.txt"
+DEFAULT_COMMON = LIST_DIR / "common.txt"
 #: The rules, in the order they are tried (``hybrid.clinical_rules`` picks a subset).
 RULES: tuple[str, ...] = (
     "no_alnum",
@@ -96,7 +97,8 @@ MEASURE_WORDS = frozenset(
     lipase albumin alb ph pco2 po2 pao2 paco2 abg abgs vbg gas gases lytes u uo urine output ivf gtt drip
     rate weight wt ht iabp augmentation pulse pulses cuff ef nif rsbi etco2 pressure pressures pressors
     fick td cardiac index systolic systolics diastolic diastolics sys hemodynamics pcwps cvps ra rv lv act
-    desat desats desatted desaturated desaturation febrile afebrile variable ranged running tidal volume
+    desat desats desatted desating desatting desaturating desaturated desaturation febrile afebrile
+    variable ranged running tidal volume
     volumes
     vol vols sr nsr st sb af afib aflutter rhythm rates""".split()
 )
@@ -146,7 +148,10 @@ SLASH_WORDS = frozenset(
     "weaning tried trial flowby ventilation mask".split()
 )
 #: Words that may sit between a slash word and its value ('wean down to 10/5').
-_SLASH_FILLER = frozenset(": = - of on to down up back at from".split())
+_SLASH_FILLER = frozenset(
+    ": = - of on to down up back at from now is was remains remained still increased decreased inc dec "
+    "incr decr changed placed put weaned".split()
+)
 #: A fraction is followed by a word ('1/2 NS', '3/4 strength'); a date by a number, punctuation or a
 #: date word.
 _FRACTION = re.compile(r"(?:1/[234]|[23]/[34]|1/8)")
@@ -169,6 +174,14 @@ _DIGIT_SUBTYPES = frozenset(
     }
 )
 _WORD_LABELS = frozenset({"NAME", "LOCATION", "ID", "CONTACT"})
+
+
+def load_common(path: str | Path = DEFAULT_COMMON) -> frozenset[str]:
+    """Common words of clinical English that are not names or places (``data/lists/common.txt``).
+
+    Example: ``"pursue" in load_common()`` -> ``True``; ``"seattle" in load_common()`` -> ``False``.
+    """
+    return frozenset(t.lower() for t in read_terms(Path(path)))
 
 
 def load_clinical(files: Iterable[str | Path] = (), include_default: bool = True) -> frozenset[str]:
@@ -235,7 +248,9 @@ def _device_eponym(text: str, span: Span) -> bool:
 
 #: Clinical words that are also given names or surnames ('A-line'/'Aline', 'T max'/'Max', 'brady'/'Brady'):
 #: vetoed only next to a clinical word or a number.
-NAME_LIKE = frozenset({"aline", "max", "brady", "day", "small", "good"})
+NAME_LIKE = frozenset(
+    "aline max brady day small good pearl perl quinton hickman swan ganz lima".split()
+)
 #: Words just before a user name.
 USER_CUES = frozenset(
     "by user username login transcriptionist transcribed entered dictated typed signed reviewed author "
@@ -692,8 +707,10 @@ class ClinicalVeto:
         cue_below: float = 0.8,
         rules: Iterable[str] = DEFAULT_RULES,
         places: frozenset[str] = frozenset(),
+        common: frozenset[str] = frozenset(),
     ) -> None:
         self.places = places
+        self.common = common
         unknown = set(rules) - set(RULES)
         if unknown:
             raise ConfigError(
@@ -783,7 +800,10 @@ class ClinicalVeto:
             return None  # 'Morgantown, CT 24420', 'New Hampshire'
         if span.label == "NAME" and _initials_line(text, span):
             return None  # 'Dictated by: HA/GM/muni', 'MS/JF/franke'
-        if all_clinical and any(w in NAME_LIKE for w in content) and not self._clinical_neighbour(text, span):
+        if all_clinical and any(w in NAME_LIKE for w in content) and (
+            not self._clinical_neighbour(text, span)
+            or _TITLE_BEFORE.search(text, max(0, span.start - 8), span.start)
+        ):
             return None  # 'Max', 'Aline', 'Brady' are names too: only next to clinical words are they not
         if all_clinical:
             return "clinical_word"  # 'carevue', 'MICU', 'peep5'
@@ -884,9 +904,10 @@ class ClinicalVeto:
         return False
 
     def is_clinical(self, word: str) -> bool:
-        """True for a (lower-case) clinical word, with trailing digits ('peep5') or misspelled by up to
-        two edits when it has 7+ letters ('flecainade')."""
-        if word in self.vocab or word.rstrip("0123456789") in self.vocab:
+        """True for a (lower-case) clinical or common word (``common``: exact matches only), a clinical
+        word with trailing digits ('peep5') or misspelled by up to two edits when it has 7+ letters
+        ('flecainade')."""
+        if word in self.vocab or word in self.common or word.rstrip("0123456789") in self.vocab:
             return True
         return (
             len(word) >= 7

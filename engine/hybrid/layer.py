@@ -22,13 +22,13 @@ from pathlib import Path
 from engine.config import EngineConfig
 from engine.errors import DetectionError
 from engine.hybrid.allow import load_allow, load_deny, normalize_term
-from engine.hybrid.clinical import ClinicalVeto, load_clinical, load_places
+from engine.hybrid.clinical import ClinicalVeto, load_clinical, load_common, load_places
 from engine.hybrid.extract import Extractor
 from engine.hybrid.lists import LIST_DIR, HospitalDetector, ListDetector, load_lists, read_terms
 from engine.hybrid.presets import effective
 from engine.hybrid.profiles import get_output_profile
 from engine.hybrid.propagate import Propagator
-from engine.hybrid.resolve import ALLOW_LABEL, is_weak, resolve
+from engine.hybrid.resolve import ALLOW_LABEL, is_weak, resolve, split_names
 from engine.hybrid.templates import TEMPLATE_DIR, RegexDetector, load_templates
 from engine.labels import label_and_subtype
 from engine.types import Document, Span
@@ -55,9 +55,14 @@ class HybridLayer:
         self.settings = h = effective(config.hybrid)
         self.allow = load_allow(h.allow_list_files)
         self.clinical = load_clinical(h.clinical_list_files)
+        self.common = load_common(Path(list_dir) / "common.txt") if h.common_words else frozenset()
         self.veto = (
             ClinicalVeto(
-                self.clinical, h.clinical_model_below, rules=h.clinical_rules, places=load_places(list_dir)
+                self.clinical,
+                h.clinical_model_below,
+                rules=h.clinical_rules,
+                places=load_places(list_dir),
+                common=self.common,
             )
             if h.clinical_veto
             else None
@@ -65,13 +70,13 @@ class HybridLayer:
         self.profile = get_output_profile(config.profile)
         self.model_min_scores = {k.upper(): v for k, v in h.model_min_scores.items()}
         # clinical words are never propagated as trusted terms
-        never_propagate = self.allow | self.clinical if h.clinical_veto else self.allow
+        never_propagate = self.allow | self.clinical | self.common if h.clinical_veto else self.allow
         self.deny = load_deny(h.deny_list_files)
         self.regex = RegexDetector(load_templates(template_dir, h.disabled_templates))
         chosen = set(h.lists or ())
         self.lists = ListDetector(load_lists(list_dir), self.allow, enabled=chosen - {"HOSPITAL"})
         self.hospitals = (
-            HospitalDetector(read_terms(Path(list_dir) / "hospital_suffixes.txt"), self.allow)
+            HospitalDetector(read_terms(Path(list_dir) / "hospital_suffixes.txt"), never_propagate)
             if "HOSPITAL" in chosen
             else None
         )
@@ -187,7 +192,7 @@ class HybridLayer:
 
     def _final(self, text: str, spans: list[Span]) -> list[Span]:
         """Resolve, then keep what the output profile calls PHI."""
-        out = resolve(text, spans + self._allow_spans(text, spans))
+        out = split_names(text, resolve(text, spans + self._allow_spans(text, spans)))
         return [s for s in out if self.profile.keep(text, s)]
 
     def _keep(self, spans: list[Span]) -> list[Span]:

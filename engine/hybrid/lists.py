@@ -195,6 +195,8 @@ class ListDetector:
 
 
 _CONNECTORS = frozenset({"of", "the", "and", "&", "st", "st."})
+#: At most this many capitalised words (connectors aside) before a hospital suffix make its name.
+_MAX_NAME_WORDS = 4
 _STOP_LEAD = frozenset(
     {
         "at",
@@ -217,6 +219,43 @@ _STOP_LEAD = frozenset(
         "transferred",
         "discharged",
         "seen",
+        # function words end the name too ("REHAB OR NURSING HOME", "SCREENING FOR REHAB CENTER"):
+        # in ALL-CAPS notes every word is capitalised, so capitals alone carry no evidence
+        "or",
+        "for",
+        "re",
+        "on",
+        "if",
+        "is",
+        "are",
+        "was",
+        "were",
+        "will",
+        "be",
+        "but",
+        "so",
+        "as",
+        "per",
+        "no",
+        "not",
+        "into",
+        "after",
+        "before",
+        "then",
+        "when",
+        "while",
+        "until",
+        "via",
+        "vs",
+        "versus",
+        "w",
+        "wo",
+        "need",
+        "needs",
+        "go",
+        "going",
+        "home",
+        "back",
     }
 )
 
@@ -251,7 +290,8 @@ class HospitalDetector:
             start = m.start()
             named = False
             pos = m.start()
-            for i in range(6):  # at most 6 words before the suffix
+            words = 0
+            for i in range(_MAX_NAME_WORDS + 1):
                 wm = _prev_word(text, pos)
                 if wm is None:
                     break
@@ -263,11 +303,16 @@ class HospitalDetector:
                 if low in _CONNECTORS:
                     pass
                 elif w[0].isupper() and low not in _STOP_LEAD and (w[-1] != "." or low == "st."):
+                    words += 1
                     start = ws
                     named = named or low not in self.allow
                 else:
                     break
                 pos = ws
+            if words > _MAX_NAME_WORDS:
+                # subtle: five capitalised words in a row before 'HOSPITAL' are a sentence in capitals or a
+                # Title Case header, not a name (the longest real ones have four: 'Beth Israel Deaconess')
+                continue
             if named:
                 out.append(Span(start, m.end(), "LOCATION", "HOSPITAL", self.score, "list:HOSPITAL"))
         return out

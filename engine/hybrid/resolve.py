@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -118,6 +119,60 @@ def resolve(text: str, spans: Iterable[Span]) -> list[Span]:
             out.append(Span(start, end, best.label, best.subtype, top, best.source))
         i = j
     return out
+
+
+#: Credentials and care-team roles written next to a name ('Bernard Foley CRT', 'HO Domenico'): never
+#: part of the name itself.
+NAME_ROLES = frozenset(
+    "rn md np pa pa-c rrt crt rt do crna lpn phd ho dr drs dr. drs. np. rn. md.".split()
+)
+_NAME_JOIN = re.compile(r"\s+(?:and|&)\s+", re.IGNORECASE)
+_EDGE_WORD = re.compile(r"[A-Za-z][A-Za-z.-]*")
+
+
+def split_names(text: str, spans: Iterable[Span]) -> list[Span]:
+    """NAME spans split at 'and' / '&' between two names, with credentials and roles at either edge
+    trimmed ('Drs Camarda AND Clifford' -> 'Camarda', 'Clifford'; 'Bernard Foley CRT' -> 'Bernard Foley');
+    other spans unchanged. Order is kept.
+
+    Example:
+        >>> t = "DR CAMARDA AND CLIFFORD AWARE"
+        >>> [t[s.start:s.end] for s in split_names(t, [Span(3, 23, "NAME", "DOCTOR", 0.9, "model")])]
+        ['CAMARDA', 'CLIFFORD']
+    """
+    out: list[Span] = []
+    for sp in spans:
+        if sp.label != "NAME" or sp.subtype == "USERNAME":
+            out.append(sp)
+            continue
+        pieces, a = [], sp.start
+        for m in _NAME_JOIN.finditer(text, sp.start, sp.end):
+            pieces.append((a, m.start()))
+            a = m.end()
+        pieces.append((a, sp.end))
+        for a, b in pieces:
+            a, b = _trim_roles(text, a, b)
+            if a < b and any(c.isalpha() for c in text[a:b]):
+                same = (a, b) == (sp.start, sp.end)
+                out.append(sp if same else Span(a, b, sp.label, sp.subtype, sp.score, sp.source))
+    return out
+
+
+def _trim_roles(text: str, a: int, b: int) -> tuple[int, int]:
+    """``[a, b)`` without role words at its edges (one name word always stays)."""
+    while True:
+        words = list(_EDGE_WORD.finditer(text, a, b))
+        if len(words) < 2:
+            return a, b
+        first, last = words[0], words[-1]
+        if last.group().lower().rstrip(".") in NAME_ROLES or last.group().lower() in NAME_ROLES:
+            b = trim_edges(text, a, last.start())[1]
+        elif first.group().lower() in NAME_ROLES or first.group().lower().rstrip(".") in NAME_ROLES:
+            a = trim_edges(text, first.end(), b)[0]
+            while a < b and text[a] in ".":
+                a += 1
+        else:
+            return a, b
 
 
 def _inside_any(span: Span, allows: list[Span], cover: set[tuple[int, int]]) -> bool:

