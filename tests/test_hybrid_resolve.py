@@ -142,6 +142,7 @@ def test_source_priority(source: str, prio: int) -> None:
         ("Seen by NP Patty today", "NP Patty", ["Patty"]),
         ("Seen by Mary Jones today", "Mary Jones", ["Mary Jones"]),
         ("Ho called", "Ho", ["Ho"]),  # one word always stays
+        ("Dr. Griffin and Swackhamer aware", "Griffin and", ["Griffin"]),  # a dangling connector
     ],
 )
 def test_split_names(text: str, surface: str, expected: list[str]) -> None:

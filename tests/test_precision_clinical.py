@@ -588,3 +588,23 @@ def test_charting_words_and_eponyms(
     text: str, surface: str, label: str, subtype: str, expected: str | None
 ) -> None:
     assert reason(text, surface, label, subtype, "model", 0.9) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "expected"),
+    [
+        ("clear per NP Patty CXR improved", "Patty CXR", "Patty"),
+        ("ABG SENT. HCT Jones PENDING", "HCT Jones", "Jones"),
+        ("Seen by Mary Brown today", "Mary Brown", "Mary Brown"),  # a surname that is a word stays
+        ("Pt seen by Max Day", "Max Day", "Max Day"),  # name-like words are never trimmed
+    ],
+)
+def test_clinical_words_trimmed_from_name_edges(text: str, surface: str, expected: str) -> None:
+    out = VETO.apply(text, [span_of(text, surface, "NAME", "DOCTOR", "model", 0.995)])
+    assert [text[s.start : s.end] for s in out] == [expected]
+
+
+def test_regex_names_are_not_trimmed() -> None:
+    text = "Dr. Patty CXR"
+    out = VETO.apply(text, [span_of(text, "Patty CXR", "NAME", "DOCTOR", "regex:DOCTOR_TITLE", 0.9)])
+    assert [text[s.start : s.end] for s in out] == ["Patty CXR"]

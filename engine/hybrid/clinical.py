@@ -852,8 +852,12 @@ class ClinicalVeto:
         mixed = is_mixed_case(text) if "lower_case" in self.rules else False
         quick = not self.rules & {"lower_case", "no_name_cue"}
         memo: dict[tuple[str, str, str | None], bool] = {}
+        cuts: dict[str, tuple[int, int]] = {}
+        trim = "clinical_word" in self.rules
         out = []
         for s in spans:
+            if trim and s.label == "NAME" and s.source.split(":", 1)[0] in ("model", "propagate"):
+                s = self._trim(text, s, cuts)
             if (
                 quick
                 and s.label in ("NAME", "LOCATION")
@@ -872,6 +876,27 @@ class ClinicalVeto:
             if self.reason(text, s, mixed) is None:
                 out.append(s)
         return out
+
+    def _trim(self, text: str, span: Span, cuts: dict[str, tuple[int, int]]) -> Span:
+        """``span`` without clinical words at its edges when it has two or more words ('Patty CXR' ->
+        'Patty'; exact vocabulary matches, never a name-like word); ``cuts`` memoises by surface."""
+        surface = text[span.start : span.end]
+        cut = cuts.get(surface)
+        if cut is None:
+            words = list(_TOKEN.finditer(surface))
+            a, b = 0, len(words)
+            while b - a >= 2 and self._edge_word(words[b - 1].group()):
+                b -= 1
+            while b - a >= 2 and self._edge_word(words[a].group()):
+                a += 1
+            cut = cuts[surface] = (words[a].start(), words[b - 1].end()) if words else (0, len(surface))
+        if cut == (0, len(surface)):
+            return span
+        return Span(span.start + cut[0], span.start + cut[1], span.label, span.subtype, span.score, span.source)
+
+    def _edge_word(self, word: str) -> bool:
+        low = word.lower()
+        return len(low) >= 2 and low.isalpha() and low not in NAME_LIKE and (low in self.vocab or low in self.common)
 
     def _surely_kept(self, surface: str, label: str) -> bool:
         """True when no rule can veto a NAME/LOCATION span with this surface, whatever its context and

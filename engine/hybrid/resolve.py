@@ -124,7 +124,7 @@ def resolve(text: str, spans: Iterable[Span]) -> list[Span]:
 #: Credentials and care-team roles written next to a name ('Bernard Foley CRT', 'HO Domenico'): never
 #: part of the name itself.
 NAME_ROLES = frozenset(
-    "rn md np pa pa-c rrt crt rt do crna lpn phd ho dr drs dr. drs. np. rn. md.".split()
+    "rn md np pa pa-c rrt crt rt do crna lpn phd ho dr drs dr. drs. np. rn. md. and".split()
 )
 _NAME_JOIN = re.compile(r"\s+(?:and|&)\s+", re.IGNORECASE)
 _EDGE_WORD = re.compile(r"[A-Za-z][A-Za-z.-]*")
