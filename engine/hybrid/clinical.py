@@ -892,11 +892,14 @@ class ClinicalVeto:
             cut = cuts[surface] = (words[a].start(), words[b - 1].end()) if words else (0, len(surface))
         if cut == (0, len(surface)):
             return span
-        return Span(span.start + cut[0], span.start + cut[1], span.label, span.subtype, span.score, span.source)
+        a, b = span.start + cut[0], span.start + cut[1]
+        return Span(a, b, span.label, span.subtype, span.score, span.source)
 
     def _edge_word(self, word: str) -> bool:
         low = word.lower()
-        return len(low) >= 2 and low.isalpha() and low not in NAME_LIKE and (low in self.vocab or low in self.common)
+        if len(low) < 2 or not low.isalpha() or low in NAME_LIKE:
+            return False
+        return low in self.vocab or low in self.common
 
     def _surely_kept(self, surface: str, label: str) -> bool:
         """True when no rule can veto a NAME/LOCATION span with this surface, whatever its context and
