@@ -19,8 +19,9 @@ ENV PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
 COPY wheelhouse/ /wheelhouse/
 # The package sources (the CLI registers the training/export/bench commands, so they come along;
-# their heavy dependencies are not installed) and the packaging metadata.
-COPY pyproject.toml README.md requirements-pins.txt ./
+# their heavy dependencies are not installed; they install as engine.training, engine.export and
+# engine.benchmarks) and the packaging metadata (setup.py lists the packages).
+COPY pyproject.toml setup.py README.md requirements-pins.txt ./
 COPY engine/ engine/
 COPY training/ training/
 COPY export/ export/

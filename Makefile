@@ -65,7 +65,7 @@ test: $(VENV)/.stamp-dev $(VENV)/.stamp-image $(VENV)/.stamp-spark
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.stamp-dev
-	$(BIN)/ruff check engine training export benchmarks tests scripts
+	$(BIN)/ruff check engine training export benchmarks tests scripts setup.py
 	$(BIN)/mypy
 
 bench-quick: $(VENV)/.stamp-dev

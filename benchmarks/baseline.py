@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.model_bench import PASS_SETTLE_S, settle
+from engine.benchmarks.model_bench import PASS_SETTLE_S, settle
 
 
 def make_pipeline(checkpoint: str, threads: int, max_length: int, stride: int) -> tuple[Any, str]:

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from benchmarks.report import BenchSettings, run_suite
+    from engine.benchmarks.report import BenchSettings, run_suite
 
     settings = BenchSettings(
         out=Path(args.out),

@@ -2,7 +2,7 @@
 
 Note lengths follow a log-normal mix (median about 2,200 characters, most notes 1-4k, clipped to
 200-20,000). About one note in seven is an ALL-CAPS nursing note. Text comes from the synthetic
-generator (:mod:`training.synth`) when it is importable and its data is present; otherwise from a
+generator (:mod:`engine.training.synth`) when it is importable and its data is present; otherwise from a
 small built-in template mix, so the benchmark runs on a bare install too.
 
 Example:
@@ -77,7 +77,7 @@ def _builtin_paragraph(rng: random.Random) -> str:
 def _synth_source(seed: int) -> Callable[[int], str] | None:
     """A ``text(i)`` function over the synthetic generator's dev split, or ``None`` if unavailable."""
     try:
-        from training.synth import Generator
+        from engine.training.synth import Generator
 
         gen = Generator.load("dev", seed=seed)
         gen.document(0)
@@ -113,7 +113,7 @@ def make_corpus(n: int, seed: int = 0, source: str = "auto") -> list[dict[str, A
     rng = random.Random(seed)
     text_of = _synth_source(seed) if source in ("auto", "synth") else None
     if source == "synth" and text_of is None:
-        raise RuntimeError("the synthetic generator (training.synth) or its data is not available")
+        raise RuntimeError("the synthetic generator (engine.training.synth) or its data is not available")
     used = "synth" if text_of is not None else "builtin"
     counter = [0]
 

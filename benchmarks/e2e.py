@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.model_bench import PASS_SETTLE_S, settle
+from engine.benchmarks.model_bench import PASS_SETTLE_S, settle
 
 MODEL_ONLY = (
     "layers.templates=false",
@@ -243,15 +243,15 @@ def _short(path: str) -> str:
 def accuracy(deid: Any, dev_path: str, limit: int | None = None) -> dict[str, Any]:
     """Strict/relaxed micro P/R/F1 (overall and per category) of the engine on a gold corpus.
 
-    Uses the teammate's :func:`training.evaluate.evaluate_spans`; returns ``{"skipped": why}`` when
+    Uses the teammate's :func:`engine.training.evaluate.evaluate_spans`; returns ``{"skipped": why}`` when
     it (or the corpus reader) is not importable. Documents keep their ``group`` so cross-note
     propagation runs as in production.
     """
     try:
-        from training.corpora import read_corpus
-        from training.evaluate import evaluate_spans
+        from engine.training.corpora import read_corpus
+        from engine.training.evaluate import evaluate_spans
     except ImportError as e:
-        return {"skipped": f"training.evaluate/read_corpus not importable: {e}"}
+        return {"skipped": f"engine.training.evaluate/read_corpus not importable: {e}"}
     gold_docs = list(read_corpus(dev_path))
     if limit:
         gold_docs = gold_docs[:limit]

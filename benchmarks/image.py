@@ -15,7 +15,7 @@ re-OCRs every redacted output:
 An optional section times Tesseract with its own OpenMP threads against one thread per page.
 
 Example:
-    $ python -m benchmarks.image --pages 12 --out benchmarks/results/image
+    $ python -m engine.benchmarks.image --pages 12 --out benchmarks/results/image
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def _cpu_s() -> float:
 
 def run(n_pages: int, workers: int, seed: int, threads_section: bool) -> dict[str, Any]:
     """Render, redact, evaluate; the report as a dict."""
-    from benchmarks.machine import load_snapshot, machine_record
+    from engine.benchmarks.machine import load_snapshot, machine_record
     from engine.image.config import ImageConfig
     from engine.image.ocr import tesseract_version
     from engine.image.pipeline import ImageDeidentifier
@@ -167,7 +167,7 @@ def run(n_pages: int, workers: int, seed: int, threads_section: bool) -> dict[st
             "machine": machine_record(),
             "load_before": before,
             "load_after": load_snapshot(),
-            "command": "python -m benchmarks.image " + " ".join(sys.argv[1:]),
+            "command": "python -m engine.benchmarks.image " + " ".join(sys.argv[1:]),
         }
         if threads_section:
             report["ocr_threads"] = {
@@ -218,8 +218,8 @@ def markdown(r: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: ``python -m benchmarks.image``."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.image", description=__doc__.splitlines()[0])
+    """Entry point: ``python -m engine.benchmarks.image``."""
+    p = argparse.ArgumentParser(prog="python -m engine.benchmarks.image", description=__doc__.splitlines()[0])
     p.add_argument("--pages", type=int, default=12, help="rendered pages (default 12)")
     p.add_argument("--workers", type=int, default=0, help="OCR workers (default: usable cores)")
     p.add_argument("--seed", type=int, default=16)

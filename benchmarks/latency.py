@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.corpus import BUCKETS, bucket_of
+from engine.benchmarks.corpus import BUCKETS, bucket_of
 
 
 def percentiles(ms: Sequence[float]) -> dict[str, float]:

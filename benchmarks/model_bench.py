@@ -221,13 +221,13 @@ def _fingerprint(checkpoint: Path) -> str:
 def export_variants(checkpoint: Path, cache_dir: Path, gpu: bool) -> tuple[list[Variant], list[str]]:
     """Export raw fp32, optimised fp32, int8 (and fp16 for a GPU) graphs of ``checkpoint`` into a cache.
 
-    Uses the teammate's export building blocks (:mod:`export`); returns the variants and notes for the
+    Uses the teammate's export building blocks (:mod:`engine.export`); returns the variants and notes for the
     ones that could not be built.
     """
     notes: list[str] = []
     try:
-        from export import optimize, quantize
-        from export.onnx_export import export_raw, load_checkpoint
+        from engine.export import optimize, quantize
+        from engine.export.onnx_export import export_raw, load_checkpoint
     except ImportError as e:
         return [], [f"export package unavailable ({e}); only the artifact graph is benchmarked"]
     d = cache_dir / _fingerprint(checkpoint) / optimize.DEFAULT_PRESET

@@ -12,13 +12,13 @@
   it replaces, same inputs, calls interleaved, medians (why ``bert-fused.v2`` leaves it unfused).
 
 Example:
-    $ python -m benchmarks.probes ops engine/default_model --batch 8 --seq-len 256
-    $ python -m benchmarks.probes strides --strides 64,32
-    $ python -m benchmarks.probes batches --batches 2,4,8
-    $ python -m benchmarks.probes configs model_dir=artifacts/a runtime.batch_size=8
-    $ python -m benchmarks.probes configs model_dir=old,runtime.batch_size=4,probe.batch_dependent \
+    $ python -m engine.benchmarks.probes ops engine/default_model --batch 8 --seq-len 256
+    $ python -m engine.benchmarks.probes strides --strides 64,32
+    $ python -m engine.benchmarks.probes batches --batches 2,4,8
+    $ python -m engine.benchmarks.probes configs model_dir=artifacts/a runtime.batch_size=8
+    $ python -m engine.benchmarks.probes configs model_dir=old,runtime.batch_size=4,probe.batch_dependent \
           runtime.batch_size=4 runtime.batch_size=8
-    $ python -m benchmarks.probes layernorm --batch 8 --seq-len 256
+    $ python -m engine.benchmarks.probes layernorm --batch 8 --seq-len 256
 """
 
 from __future__ import annotations
@@ -35,15 +35,15 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.model_bench import PASS_SETTLE_S, settle, token_windows
+from engine.benchmarks.model_bench import PASS_SETTLE_S, settle, token_windows
 
 
 def op_profile(model_dir: str, batch: int, seq_len: int, threads: int = 2, runs: int = 12) -> dict[str, Any]:
     """Share of kernel time per operator type of ``model_dir``'s graph (percent, largest first)."""
     import onnxruntime as ort
 
-    from benchmarks import corpus
     from engine.artifacts import load_artifacts
+    from engine.benchmarks import corpus
     from engine.model.session import CPU_DISABLED_OPTIMIZERS
 
     art = load_artifacts(model_dir)
@@ -100,8 +100,8 @@ def engine_cost(
     Args:
         variants: label -> ``EngineConfig.from_overrides`` strings, e.g. ``{"4": ["runtime.batch_size=4"]}``.
     """
-    from benchmarks import corpus
-    from benchmarks.e2e import engine_windows
+    from engine.benchmarks import corpus
+    from engine.benchmarks.e2e import engine_windows
     from engine.config import EngineConfig
     from engine.pipeline import Deidentifier
 
@@ -222,7 +222,9 @@ def layernorm_cost(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.probes", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m engine.benchmarks.probes", description=__doc__.splitlines()[0]
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     o = sub.add_parser("ops", help="operator time shares of an artifact's graph")
     o.add_argument("model", nargs="?", default=None, help="artifact directory (default: embedded model)")

@@ -104,8 +104,8 @@ def run_suite(s: BenchSettings) -> dict[str, Any]:
     """Run all sections and write the report files into ``s.out``; returns the report dict."""
     import numpy as np
 
-    from benchmarks import baseline, corpus, e2e, latency, machine, model_bench, scaling
     from engine.artifacts import load_artifacts
+    from engine.benchmarks import baseline, corpus, e2e, latency, machine, model_bench, scaling
 
     t_start, cpu_start = time.perf_counter(), time.process_time()
     art = load_artifacts(s.model)  # fail fast on a bad artifact, before any measurement
@@ -247,7 +247,7 @@ def targets(report: dict[str, Any]) -> dict[str, Any]:
 
 def write_report(report: dict[str, Any], out: Path) -> None:
     """Write plots, then ``report.json`` and ``report.md`` (the file list is recorded in both)."""
-    from benchmarks.plots import write_plots
+    from engine.benchmarks.plots import write_plots
 
     try:
         report["plots"] = [p.name for p in write_plots(report, out)]
@@ -255,6 +255,6 @@ def write_report(report: dict[str, Any], out: Path) -> None:
         report["plots"] = []
         report["errors"].append(f"plots: {type(e).__name__}: {e}")
     (out / "report.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
-    from benchmarks.markdown import render
+    from engine.benchmarks.markdown import render
 
     (out / "report.md").write_text(render(report))

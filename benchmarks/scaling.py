@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.corpus import long_note
+from engine.benchmarks.corpus import long_note
 
 
 def length_scaling(deid: Any, lengths: Sequence[int], repeats: int = 1) -> dict[str, Any]:
@@ -84,8 +84,8 @@ def hwm_kib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-from benchmarks.corpus import long_note
-from benchmarks.e2e import build_engine
+from engine.benchmarks.corpus import long_note
+from engine.benchmarks.e2e import build_engine
 
 model_dir, threads, chars = json.loads(sys.argv[1])
 before = hwm_kib()

@@ -7,7 +7,7 @@ latency. The same notes then go through the in-process engine: one ``redact`` ca
 latency a library caller sees) and one ``detect_many`` over all of them (the batch ceiling).
 
 Example:
-    $ python -m benchmarks.service_load --requests 2000 --clients 32 --out benchmarks/results/cpu-2core
+    $ python -m engine.benchmarks.service_load --requests 2000 --clients 32 --out benchmarks/results/cpu-2core
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def short_notes(n: int, chars: int, seed: int = 7) -> list[str]:
     """``n`` synthetic notes cut at a sentence end near ``chars`` characters (no real PHI)."""
-    from benchmarks.corpus import make_corpus
+    from engine.benchmarks.corpus import make_corpus
 
     out = []
     for rec in make_corpus(n, seed=seed, source="builtin"):
@@ -233,12 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="runs/service_load", help="directory for service_load.json/.md")
     p.add_argument("--serve-arg", action="append", default=[], help="extra `deid serve` argument")
     args = p.parse_args(argv)
-    from benchmarks.machine import cpu_record
+    from engine.benchmarks.machine import cpu_record
 
     notes = short_notes(200, args.chars)
     cpu = cpu_record()
     rep = {
-        "command": "python -m benchmarks.service_load "
+        "command": "python -m engine.benchmarks.service_load "
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": f"{cpu['model_name']}, {os.cpu_count()} logical cores",
         "requests": args.requests,

@@ -12,7 +12,7 @@ Writes ``benchmarks/results/spark/spark.json`` and ``spark.md`` with the machine
 load seen before and after (a busy machine makes every number slower).
 
 Example:
-    $ python -m benchmarks.spark --notes 2000 --chars 160
+    $ python -m engine.benchmarks.spark --notes 2000 --chars 160
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpus import make_corpus
-from benchmarks.machine import load_snapshot, machine_record
+from engine.benchmarks.corpus import make_corpus
+from engine.benchmarks.machine import load_snapshot, machine_record
 
 OUT_DIR = Path(__file__).parent / "results" / "spark"
 
@@ -170,7 +170,7 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and write the report; returns 0."""
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.spark", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m engine.benchmarks.spark", description=__doc__.split("\n")[0])
     ap.add_argument("--notes", type=int, default=2000)
     ap.add_argument("--chars", type=int, default=160)
     ap.add_argument("--cores", type=int, nargs="+", default=[1, 2])

@@ -95,7 +95,7 @@ class Artifacts:
         """False for an int8 graph that quantises activations dynamically (one scale per model call).
 
         Such a graph's output for a window depends on the other windows in its call, so the engine
-        runs it one window per call. Graphs with frozen activation scales (``export.freeze_scales``),
+        runs it one window per call. Graphs with frozen activation scales (``engine.export.freeze_scales``),
         fp32 and fp16 graphs can share calls.
         """
         if self.precision != "int8":
@@ -226,7 +226,7 @@ def export_hf_checkpoint(root: str | Path) -> Path:
     export_model = None
     if not missing:
         try:
-            export_model = importlib.import_module("export.onnx_export").export_model
+            export_model = importlib.import_module("engine.export.onnx_export").export_model
         except ImportError as e:
             missing = [e.name or "export"]
     if export_model is None:

@@ -34,11 +34,11 @@ from engine.errors import ArtifactError, ConfigError, DeidError, DeviceError, In
 from engine.io import dumps_line
 
 PLUGINS = (
-    "training.synth.cli",
-    "training.train_cli",
-    "training.eval_cli",
-    "export.cli",
-    "benchmarks.cli",
+    "engine.training.synth.cli",
+    "engine.training.train_cli",
+    "engine.training.eval_cli",
+    "engine.export.cli",
+    "engine.benchmarks.cli",
     "engine.redact.cli",
     "engine.service.cli",
     "engine.formats.cli",

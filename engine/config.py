@@ -23,7 +23,7 @@ class _Frozen(BaseModel):
 
 
 #: Windows per model call when ``runtime.batch_size`` is not set. CPU: 4 windows of up to 256 tokens
-#: was the fastest of 2/4/8/16 end to end on a 2-core Xeon (``python -m benchmarks.probes batches``);
+#: was the fastest of 2/4/8/16 end to end on a 2-core Xeon (``python -m engine.benchmarks.probes batches``);
 #: the model-level grid of ``deid bench`` agrees (not profiled further). CUDA: enough windows per
 #: call to keep the GPU busy.
 DEFAULT_BATCH: dict[str, int] = {"cpu": 4, "cuda": 64}

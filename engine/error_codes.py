@@ -191,7 +191,7 @@ ERROR_CODES: dict[str, tuple[str, str, str]] = {
     'E832': ('ShapeMismatch', '... window(s) differ in shape: ...', 'Check the dynamic axes of the export (batch_size, sequence_length).'),
     'E833': ('ToleranceExceeded', '... of ... window(s) exceed atol ...: ...', 'Check the optimisation preset (approximate GELU?) or raise --atol for expected drift.'),
     'E910': ('InputError', '...:...: bad corpus record: ...', ''),
-    'E911': ('InputError', 'no reader for format ...', 'training.corpora is needed for it.'),
+    'E911': ('InputError', 'no reader for format ...', 'engine.training.corpora is needed for it.'),
     'E950': ('InputError', 'base data file missing: ...', 'Pass --data-dir (or set DEID_DATA_DIR) to a folder with aci-bench/ and mts-dialog/, laid out as training/synth/data/bases/ in a clone of the repository.'),
     'E951': ('AlignmentError', 'unknown subtype ... for ...', ''),
     'E952': ('AlignmentError', 'span ... has whitespace at an edge', ''),

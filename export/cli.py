@@ -1,4 +1,4 @@
-"""``deid export``: a thin argparse wrapper over :func:`export.onnx_export.export_model`.
+"""``deid export``: a thin argparse wrapper over :func:`engine.export.onnx_export.export_model`.
 
 Exit codes follow ``engine.cli``: 0 ok, 1 parity gate failed (nothing replaced), 2 bad usage or config.
 
@@ -45,8 +45,12 @@ def register(sub: Any) -> None:
         default="torch",
         help="torch.onnx.export (default) or optimum's main_export (needs optimum-onnx)",
     )
-    p.add_argument("--optimization", default="bert-fused.v2", help="optimisation preset (export.optimize)")
-    p.add_argument("--quantization", default="dynamic-per-channel.v1", help="int8 preset (export.quantize)")
+    p.add_argument(
+        "--optimization", default="bert-fused.v2", help="optimisation preset (engine.export.optimize)"
+    )
+    p.add_argument(
+        "--quantization", default="dynamic-per-channel.v1", help="int8 preset (engine.export.quantize)"
+    )
     p.add_argument("--max-length", type=int, help="window length (default: the checkpoint's deid_train.json)")
     p.add_argument("--stride", type=int, help="window overlap (default: the checkpoint's deid_train.json)")
     p.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
@@ -94,9 +98,9 @@ def run(args: argparse.Namespace) -> int:
     """Build the :class:`ExportConfig`, export, print the parity table; return the exit code."""
     from pydantic import ValidationError
 
-    from export.config import ExportConfig
-    from export.onnx_export import export_model
-    from export.parity import as_dict
+    from engine.export.config import ExportConfig
+    from engine.export.onnx_export import export_model
+    from engine.export.parity import as_dict
 
     try:
         cfg = ExportConfig(

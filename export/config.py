@@ -1,4 +1,4 @@
-"""``ExportConfig``: one validated object from the CLI to :func:`export.onnx_export.export_model`.
+"""``ExportConfig``: one validated object from the CLI to :func:`engine.export.onnx_export.export_model`.
 
 Its resolved, frozen copy is written into every artifact's ``manifest.json`` (``"export_config"``).
 
@@ -28,10 +28,11 @@ class ExportConfig(BaseModel):
     )
     opset: int = Field(17, ge=14, le=21, description="ONNX opset of the exported graph.")
     optimization: str = Field(
-        "bert-fused.v2", description="Graph optimisation preset (export.optimize.PRESETS)."
+        "bert-fused.v2", description="Graph optimisation preset (engine.export.optimize.PRESETS)."
     )
     quantization: str = Field(
-        "dynamic-per-channel.v1", description="int8 preset (export.quantize.PRESETS); ignored unless int8."
+        "dynamic-per-channel.v1",
+        description="int8 preset (engine.export.quantize.PRESETS); ignored unless int8.",
     )
     atol: float = Field(1e-3, gt=0, description="Tensor parity: max |logit(ONNX fp32) - logit(torch)|.")
     max_recall_drop: float = Field(
@@ -51,7 +52,7 @@ class ExportConfig(BaseModel):
     @field_validator("optimization")
     @classmethod
     def _known_optimization(cls, v: str) -> str:
-        from export.optimize import PRESETS
+        from engine.export.optimize import PRESETS
 
         if v not in PRESETS:
             raise ValueError(f"unknown optimization preset {v!r}; valid: {sorted(PRESETS)}")
@@ -60,7 +61,7 @@ class ExportConfig(BaseModel):
     @field_validator("quantization")
     @classmethod
     def _known_quantization(cls, v: str) -> str:
-        from export.quantize import PRESETS
+        from engine.export.quantize import PRESETS
 
         if v not in PRESETS:
             raise ValueError(f"unknown quantization preset {v!r}; valid: {sorted(PRESETS)}")

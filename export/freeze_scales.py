@@ -254,11 +254,13 @@ def freeze_artifact(src_dir: str | Path, out_dir: str | Path, texts: Sequence[st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m export.freeze_scales --model DIR --calibration FILE.jsonl --out DIR``."""
+    """``python -m engine.export.freeze_scales --model DIR --calibration FILE.jsonl --out DIR``."""
     import argparse
     import json
 
-    p = argparse.ArgumentParser(prog="python -m export.freeze_scales", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m engine.export.freeze_scales", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--model", required=True, help="a dynamically quantised int8 artifact directory")
     p.add_argument("--calibration", required=True, help="JSONL of {'text': ...} records (e.g. deid synth)")
     p.add_argument("--limit", type=int, default=400, help="use the first N records (default 400)")

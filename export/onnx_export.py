@@ -22,11 +22,11 @@ from typing import Any
 
 from engine.artifacts import CONFIG, LABELS, MANIFEST, MODEL, TOKENIZER, load_artifacts, write_labels
 from engine.errors import ArtifactError, ConfigError, ParityError, missing_extra
+from engine.export import freeze_scales, hf_config, optimize, parity, quantize
+from engine.export import manifest as mf
+from engine.export.config import ExportConfig
+from engine.export.spanscore import DECODER
 from engine.text.tokenize import TextTokenizer
-from export import freeze_scales, hf_config, optimize, parity, quantize
-from export import manifest as mf
-from export.config import ExportConfig
-from export.spanscore import DECODER
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("logits",)
@@ -316,7 +316,7 @@ def _build(
         dynamic = work / "model.int8-dynamic.onnx"
         quant = quantize.quantize_graph(fp32, dynamic, cfg.quantization)
         # Frozen activation scales: a window's result must not depend on the rest of its batch
-        # (export.freeze_scales); calibrated on the first 400 texts of the parity corpus.
+        # (engine.export.freeze_scales); calibrated on the first 400 texts of the parity corpus.
         quant["activation_scales"] = freeze_scales.freeze_with_texts(
             dynamic, served, tok, [d["text"] for d in docs[:400]], window["max_length"],
             window["stride"], Path(dev).name if dev is not None else "parity texts",

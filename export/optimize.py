@@ -6,7 +6,7 @@ the approximate FastGelu drifts logits by about 2e-2.
 
 ``bert-fused.v2`` (the default) leaves each residual ``Add`` + ``LayerNormalization`` unfused. On
 CPU, onnxruntime 1.32's fused ``SkipLayerNormalization`` kernel is about 2.7x slower than ``Add`` +
-``LayerNormalization`` on a (8, 256, 384) batch (``python -m benchmarks.probes layernorm``), which
+``LayerNormalization`` on a (8, 256, 384) batch (``python -m engine.benchmarks.probes layernorm``), which
 made it a quarter of the int8 graph's time; the engine's CPU sessions therefore also turn off
 onnxruntime's own ``SkipLayerNormFusion`` (:data:`engine.model.session.CPU_DISABLED_OPTIMIZERS`),
 while a CUDA session lets onnxruntime re-fuse the pair at load time (graph optimisation level

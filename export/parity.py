@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from engine.errors import InputError, ShapeMismatch, ToleranceExceeded
+from engine.export.spanscore import decode, strict_prf
 from engine.text.tokenize import TextTokenizer
 from engine.text.windows import make_windows
-from export.spanscore import decode, strict_prf
 
 #: ``f(input_ids, attention_mask, token_type_ids) -> logits``, all numpy, shape (batch, seq[, labels]).
 LogitsFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]

@@ -10,7 +10,7 @@ follow the artifact's to about 1e-2 (int8 rounding of weights, not of activation
 starts from there.
 
 Example:
-    $ python -m export.recover --model engine/default_model --out runs/recovered
+    $ python -m engine.export.recover --model engine/default_model --out runs/recovered
     $ deid train --config training/configs/default.toml --set model.base=runs/recovered ...
 """
 
@@ -168,10 +168,10 @@ def recover_checkpoint(artifact_dir: str | Path | None, out: str | Path, num_hea
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m export.recover --model DIR --out DIR``."""
+    """``python -m engine.export.recover --model DIR --out DIR``."""
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m export.recover", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m engine.export.recover", description=__doc__.split("\n")[0])
     p.add_argument("--model", default=None, help="int8 artifact directory (default: the embedded model)")
     p.add_argument("--out", required=True, help="checkpoint directory to write")
     args = p.parse_args(argv)

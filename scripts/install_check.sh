@@ -9,9 +9,11 @@
 # Checks, per interpreter: the clone installs (core dependencies only: numpy, onnxruntime, tokenizers,
 # pydantic, resolved from the index as a user gets them, no constraints file); the `engine` package
 # is imported from site-packages, not from the clone; the embedded default model is inside the
-# wheel; `deid redact examples/ --style tag` exits 0 and prints [TAG]s; then, with the [surrogates]
-# extra under requirements-pins.txt, `deid synth --n-train 50 --n-dev 10 --seed 13` from the wheel's
-# vendored bases gives the same corpus bytes on every version (SKIP_SYNTH=1 skips this part).
+# wheel; `engine` is the only package installed (engine.training, engine.export, engine.benchmarks;
+# no top-level training, export or benchmarks); `deid redact examples/ --style tag` exits 0 and
+# prints [TAG]s; then, with the [surrogates] extra under requirements-pins.txt, `deid synth
+# --n-train 50 --n-dev 10 --seed 13` from the wheel's vendored bases gives the same corpus bytes on
+# every version (SKIP_SYNTH=1 skips this part).
 # Prints one line per version and exits non-zero when any version fails.
 set -u -o pipefail
 
@@ -57,12 +59,17 @@ for py in $PYTHONS; do
     fi
     # Run outside the clone so that `engine` can only come from site-packages.
     if ! (cd "$WORK" && "$venv/bin/python" - <<'PY'
-import pathlib, sys, engine, engine.artifacts as a
+import importlib.util, pathlib, sys, engine, engine.artifacts as a
 where = pathlib.Path(engine.__file__).resolve()
 assert "site-packages" in where.parts, f"engine imported from {where}, not from the wheel"
 assert a.default_model_available(), "the embedded default model is not inside the wheel"
 a.load_artifacts(None)
-print("engine from", where.parent, "; default model verified")
+# one top-level package: training/, export/ and benchmarks/ install as engine.* only
+old = [m for m in ("training", "export", "benchmarks") if importlib.util.find_spec(m) is not None]
+assert not old, f"the wheel installs top-level {old}"
+import engine.benchmarks, engine.training.corpora, engine.training.labelmaps as lm
+assert lm.get_labelmap("presidio->i2b2.v1").mapping, "package data of engine.training missing"
+print("engine from", where.parent, "; default model verified; no top-level training/export/benchmarks")
 PY
     ) >>"$log" 2>&1; then
         tail -20 "$log"; summary+=("Python $ver: FAIL (wheel contents)"); status=1; continue

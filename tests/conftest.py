@@ -36,7 +36,7 @@ def tiny_artifact(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactor
     Read-only by convention: copy it (or use ``tiny_artifact_copy``) before modifying anything.
     """
     pytest.importorskip("onnx")
-    from export.onnx_export import export_model
+    from engine.export.onnx_export import export_model
 
     out = tmp_path_factory.mktemp("tiny_artifact") / "fp32"
     export_model(tiny_checkpoint, out, precision="fp32")
@@ -47,7 +47,7 @@ def tiny_artifact(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactor
 def tiny_artifact_int8(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path to an int8 (dynamic per-channel) artifact of the tiny checkpoint, built once per session."""
     pytest.importorskip("onnx")
-    from export.onnx_export import export_model
+    from engine.export.onnx_export import export_model
 
     out = tmp_path_factory.mktemp("tiny_artifact") / "int8"
     export_model(tiny_checkpoint, out, precision="int8")

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from engine.labels import bio_labels
 from engine.text.tokenize import Encoded, TextTokenizer
+from engine.training.align import IGNORE, align_labels
 from engine.types import Span
-from training.align import IGNORE, align_labels
 
 TYPES = ["AGE", "DATE", "DOCTOR", "PATIENT", "HOSPITAL"]
 L2I = {t: i for i, t in enumerate(bio_labels(TYPES))}

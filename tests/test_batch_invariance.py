@@ -1,7 +1,7 @@
 """The shipped default gives the same spans for a note whatever else shares its model calls.
 
 A note's result must not depend on batch size, batch composition, chunking, input order or the
-number of worker processes: the int8 graph has frozen activation scales (export.freeze_scales) and
+number of worker processes: the int8 graph has frozen activation scales (engine.export.freeze_scales) and
 the runner pads each window to a width of its own (engine.model.runner).
 """
 

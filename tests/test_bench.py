@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.corpus import BUCKETS, corpus_summary, long_note, make_corpus
-from benchmarks.latency import percentiles
-from benchmarks.model_bench import token_windows
+from engine.benchmarks.corpus import BUCKETS, corpus_summary, long_note, make_corpus
+from engine.benchmarks.latency import percentiles
+from engine.benchmarks.model_bench import token_windows
 
 SMALL = {
     "notes": 8,
@@ -45,7 +45,7 @@ DEV = [
 @pytest.fixture(scope="module")
 def quick_report(tiny_artifact: Path, tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory):
     """One quick run (shrunk further) of the whole suite on the tiny artifact and checkpoint."""
-    from benchmarks.report import BenchSettings, run_suite
+    from engine.benchmarks.report import BenchSettings, run_suite
 
     out = tmp_path_factory.mktemp("bench")
     dev = out / "dev.jsonl"
@@ -83,7 +83,7 @@ def test_helpers() -> None:
 
 
 def test_cli_registers_bench() -> None:
-    from benchmarks.cli import register, run
+    from engine.benchmarks.cli import register, run
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
@@ -163,7 +163,7 @@ def test_quick_report_numbers_are_sane(quick_report) -> None:
 
 
 def test_probes_measure_op_shares_and_stride_cost(tiny_artifact: Path) -> None:
-    from benchmarks.probes import batch_cost, engine_cost, op_profile, stride_cost
+    from engine.benchmarks.probes import batch_cost, engine_cost, op_profile, stride_cost
 
     ops = op_profile(str(tiny_artifact), batch=2, seq_len=32, threads=1, runs=2)
     assert ops["share_pct"] and abs(sum(ops["share_pct"].values()) - 100) < 1
@@ -179,7 +179,7 @@ def test_probes_measure_op_shares_and_stride_cost(tiny_artifact: Path) -> None:
 
 
 def test_layernorm_probe_compares_equal_outputs() -> None:
-    from benchmarks.probes import layernorm_cost
+    from engine.benchmarks.probes import layernorm_cost
 
     r = layernorm_cost(batch=2, seq_len=16, hidden=32, threads=1, runs=3)
     assert r["max_abs_diff"] < 1e-4  # the two graphs compute the same thing
@@ -190,7 +190,7 @@ def test_layernorm_probe_compares_equal_outputs() -> None:
 def test_io_binding_runner_matches_plain_run(tiny_artifact: Path) -> None:
     import numpy as np
 
-    from benchmarks.model_bench import ort_runner
+    from engine.benchmarks.model_bench import ort_runner
 
     ids = token_windows(np.arange(1000, 1100), 16, 3, 101, 102)
     mask = np.ones_like(ids)
@@ -203,7 +203,7 @@ def test_io_binding_runner_matches_plain_run(tiny_artifact: Path) -> None:
 
 
 def test_gpu_runs_time_more_notes_in_bigger_chunks() -> None:
-    from benchmarks.report import BenchSettings
+    from engine.benchmarks.report import BenchSettings
 
     cpu, gpu = BenchSettings(), BenchSettings(device="cuda")
     assert (cpu.sizes["notes"], cpu.sizes["process_chunk_docs"]) == (200, 8)

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from engine.errors import AlignmentError, InputError
 from engine.labels import SUBTYPE_TO_CATEGORY
+from engine.training.corpora import AlignmentReport, AnnotatedDocument, read_corpus, write_corpus
+from engine.training.corpora.i2b2 import group_from_id
 from engine.types import Span
-from training.corpora import AlignmentReport, AnnotatedDocument, read_corpus, write_corpus
-from training.corpora.i2b2 import group_from_id
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -188,7 +188,7 @@ def _phi_chars(doc: AnnotatedDocument) -> list[tuple[str, str]]:
 
 def test_labelmaps_registry_and_meddocan_to_i2b2() -> None:
     from engine.errors import ConfigError
-    from training.labelmaps import LABELMAPS, apply_labelmap, get_labelmap
+    from engine.training.labelmaps import LABELMAPS, apply_labelmap, get_labelmap
 
     assert sorted(LABELMAPS) == ["i2b2.v1", "meddocan->i2b2.v1", "meddocan.v1", "presidio->i2b2.v1"]
     with pytest.raises(ConfigError, match="i2b2.v1"):
@@ -207,7 +207,7 @@ def test_labelmaps_registry_and_meddocan_to_i2b2() -> None:
 
 def test_labelmap_drops_non_phi_and_fails_closed_on_unknown_types() -> None:
     from engine.errors import ConfigError
-    from training.labelmaps import apply_labelmap, get_labelmap
+    from engine.training.labelmaps import apply_labelmap, get_labelmap
 
     doc = AnnotatedDocument("p", "Mr. Bo Li, 10.0.0.1, Catholic", (
         Span(0, 3, "TITLE"), Span(4, 9, "PERSON"), Span(11, 19, "IP_ADDRESS"), Span(21, 29, "NRP")))
@@ -221,7 +221,7 @@ def test_labelmap_drops_non_phi_and_fails_closed_on_unknown_types() -> None:
 
 
 def test_i2b2_identity_labelmap_covers_every_subtype() -> None:
-    from training.labelmaps import get_labelmap
+    from engine.training.labelmaps import get_labelmap
 
     lm = get_labelmap("i2b2.v1")
     assert all(lm.mapping[st] == (cat, st) for st, cat in SUBTYPE_TO_CATEGORY.items())

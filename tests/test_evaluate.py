@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import InputError
+from engine.training.evaluate import evaluate_spans
+from engine.training.metrics.confusion import MISSING, SPURIOUS
+from engine.training.metrics.matching import bio_tags
 from engine.types import Span
-from training.evaluate import evaluate_spans
-from training.metrics.confusion import MISSING, SPURIOUS
-from training.metrics.matching import bio_tags
 
 TEXTS = {
     "a": "Dr Xai Dunn saw Jane Rolfe on 3/12 in Boston today",
@@ -197,7 +197,7 @@ FIX = __import__("pathlib").Path(__file__).parent / "fixtures"
 
 def _pred_jsonl(tmp_path, drop: str | None = None):  # noqa: ANN001, ANN202
     """The i2b2 fixture as a prediction file, optionally without the spans of one subtype."""
-    from training.corpora import read_corpus, write_corpus
+    from engine.training.corpora import read_corpus, write_corpus
 
     docs = [d.with_spans(s for s in d.spans if s.subtype != drop) for d in read_corpus(FIX / "i2b2")]
     out = tmp_path / "pred.jsonl"
@@ -243,8 +243,8 @@ class FakeDeidentifier:
         FakeDeidentifier.configs.append(config)
 
     def detect_many(self, docs):  # noqa: ANN001, ANN201
+        from engine.training.corpora import read_corpus
         from engine.types import Result
-        from training.corpora import read_corpus
 
         gold = {d.id: d.spans for d in read_corpus(FIX / "i2b2")}
         n = sum(self.config.layers.model_dump().values())
@@ -316,12 +316,13 @@ def test_no_runtime_import_cycle_between_evaluate_and_render() -> None:
     import subprocess
     import sys
 
-    for first in ("training.metrics.render", "training.evaluate"):
-        code = f"import {first}; import training.metrics.render, training.evaluate"
+    for first in ("engine.training.metrics.render", "engine.training.evaluate"):
+        code = f"import {first}; import engine.training.metrics.render, engine.training.evaluate"
         subprocess.run([sys.executable, "-c", code], check=True)
     import ast
     from pathlib import Path
 
     render = ast.parse((Path(__file__).resolve().parents[1] / "training/metrics/render.py").read_text())
-    runtime = [n for n in render.body if isinstance(n, ast.ImportFrom) and n.module == "training.evaluate"]
-    assert not runtime, "render.py may import training.evaluate for type checking only"
+    imports = [n for n in render.body if isinstance(n, ast.ImportFrom)]
+    runtime = [n for n in imports if n.module == "engine.training.evaluate"]
+    assert not runtime, "render.py may import engine.training.evaluate for type checking only"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from engine.training.evaluate import evaluate_spans
 from engine.types import Span
-from training.evaluate import evaluate_spans
 
 MODULE = Path(__file__).resolve().parents[1] / "training" / "metrics" / "i2b2_deid"
 

@@ -19,10 +19,10 @@ from engine.errors import ArtifactError, ConfigError, ParityError, ShapeMismatch
 pytest.importorskip("onnx")
 pytest.importorskip("torch")
 
-from export import parity  # noqa: E402
-from export.config import ExportConfig  # noqa: E402
-from export.onnx_export import export_model, load_checkpoint, onnx_logits_fn, torch_logits_fn  # noqa: E402
-from export.optimize import missing_fusions, op_histogram  # noqa: E402
+from engine.export import parity  # noqa: E402
+from engine.export.config import ExportConfig  # noqa: E402
+from engine.export.onnx_export import export_model, load_checkpoint, onnx_logits_fn, torch_logits_fn  # noqa: E402
+from engine.export.optimize import missing_fusions, op_histogram  # noqa: E402
 
 NUM_LAYERS = 2  # tests/tiny_model.TINY_CONFIG
 
@@ -63,7 +63,7 @@ def test_fused_operator_counts(tiny_artifact: Path) -> None:
     fused = _manifest(tiny_artifact)["fused_operators"]
     assert fused["Attention"] == NUM_LAYERS
     # bert-fused.v2: residual Add + LayerNormalization stay unfused (the CPU SkipLayerNormalization
-    # kernel is the slow one; see export.optimize).
+    # kernel is the slow one; see engine.export.optimize).
     assert fused["LayerNormalization"] == 2 * NUM_LAYERS and "SkipLayerNormalization" not in fused
     assert fused.get("Gelu", 0) + fused.get("BiasGelu", 0) + fused.get("FastGelu", 0) > 0
     assert fused["EmbedLayerNormalization"] == 1
@@ -83,7 +83,7 @@ def test_missing_fusion_is_reported() -> None:
 
 def test_int8_graph_is_quantized(tiny_artifact_int8: Path, tiny_artifact: Path) -> None:
     ops = op_histogram(tiny_artifact_int8 / MODEL)
-    # frozen activation scales (export.freeze_scales): static QuantizeLinear, no per-call scale
+    # frozen activation scales (engine.export.freeze_scales): static QuantizeLinear, no per-call scale
     assert ops.get("MatMulIntegerToFloat", 0) > 0 and ops.get("QuantizeLinear", 0) > 0
     assert ops.get("DynamicQuantizeLinear", 0) == 0 and ops.get("MatMulInteger", 0) == 0
     assert ops.get("QAttention", 0) == NUM_LAYERS
@@ -224,7 +224,7 @@ def test_refuses_destructive_paths(tiny_checkpoint: Path, tiny_artifact: Path) -
 
 
 def test_cli_exports_and_prints_json(tiny_checkpoint: Path, tmp_path: Path, capsys) -> None:
-    from export.cli import register
+    from engine.export.cli import register
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())

@@ -39,10 +39,10 @@ def _key(spans: object) -> list[tuple]:
 
 
 def test_writers_read_back_by_the_corpus_readers() -> None:
-    pytest.importorskip("training.corpora")
-    from training.corpora.brat import parse_brat
-    from training.corpora.conll import parse_conll
-    from training.corpora.i2b2 import parse_i2b2
+    pytest.importorskip("engine.training.corpora")
+    from engine.training.corpora.brat import parse_brat
+    from engine.training.corpora.conll import parse_conll
+    from engine.training.corpora.i2b2 import parse_i2b2
 
     assert _key(parse_i2b2(format_i2b2(RESULT), doc_id="n1").spans) == _key(SPANS)
     assert _key(parse_brat("n1", TEXT, format_brat(RESULT)).spans) == _key(SPANS)

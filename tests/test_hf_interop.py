@@ -88,7 +88,7 @@ def test_hf_directory_is_exported_once(
     cfg = json.loads((tiny_checkpoint / A.CONFIG).read_text())
     assert art.labels == [cfg["id2label"][str(i)] for i in range(len(cfg["id2label"]))]  # its own labels
     # a second load reuses the cached export: exporting again would fail here
-    import export.onnx_export as E
+    import engine.export.onnx_export as E
 
     monkeypatch.setattr(E, "export_model", lambda *a, **k: pytest.fail("exported twice"))
     assert A.load_artifacts(tiny_checkpoint).root == art.root
@@ -118,6 +118,9 @@ def test_engine_artifacts_import_no_torch() -> None:
     """engine.artifacts imports the export code (and torch) only when a Hugging Face dir is given."""
     import subprocess
 
-    code = "import sys, engine.artifacts; print(sorted({'torch','transformers','export'} & set(sys.modules)))"
+    code = (
+        "import sys, engine.artifacts; "
+        "print(sorted({'torch','transformers','engine.export'} & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -12,7 +12,7 @@ if shutil.which("tesseract") is None:
 
 
 def test_image_benchmark_on_one_page() -> None:
-    from benchmarks.image import markdown, run
+    from engine.benchmarks.image import markdown, run
 
     report = run(1, workers=1, seed=3, threads_section=False)
     assert report["pages"] == 1 and report["failed"] == []

@@ -1,11 +1,17 @@
-"""Packaging: ranges in the published extras, exact pins in the constraints file, the install check."""
+"""Packaging: ranges in the published extras, exact pins in the constraints file, one installed top-level
+package (engine), the install check."""
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -80,3 +86,126 @@ def test_install_check() -> None:
         env={**os.environ}, timeout=3600,
     )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+
+
+# --- One installed top-level package ------------------------------------------------------------
+#: Repository folder -> installed package (pyproject [tool.setuptools.package-dir]; docs/decisions.md).
+MAPPED = {"training": "engine.training", "export": "engine.export", "benchmarks": "engine.benchmarks"}
+OLD_NAMES = set(MAPPED)
+DIST_INFO = "deid_engine-{}.dist-info".format(PYPROJECT["project"]["version"])
+
+
+def _installed_name(folder: Path, root: Path = ROOT) -> str:
+    """The package a source folder installs as: training/synth -> engine.training.synth."""
+    top, *rest = folder.relative_to(root).parts
+    return ".".join([MAPPED.get(top, top), *rest])
+
+
+def _code_folders() -> list[Path]:
+    out = set()
+    for top in ("engine", *MAPPED):
+        out |= {f.parent for f in (ROOT / top).rglob("*.py") if "__pycache__" not in f.parts}
+    return sorted(out)
+
+
+def _setup_packages() -> list[str]:
+    """The package list setup.py gives setuptools (its ``packages()``, without running setup())."""
+    spec = importlib.util.spec_from_file_location("deid_setup", ROOT / "setup.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.packages()
+
+
+def test_package_dir_maps_the_repository_folders_under_engine() -> None:
+    assert PYPROJECT["tool"]["setuptools"]["package-dir"] == {v: k for k, v in MAPPED.items()}
+    packages = _setup_packages()
+    assert all(p == "engine" or p.startswith("engine.") for p in packages), packages
+
+
+def test_every_code_folder_is_a_package() -> None:
+    packages = set(_setup_packages())
+    missing = [str(f.relative_to(ROOT)) for f in _code_folders() if _installed_name(f) not in packages]
+    assert not missing, f"folders with Python code that setup.py does not list: {missing}"
+
+
+def _old_name_references(path: Path) -> list[str]:
+    """Imports of (and module-path strings naming) the old top-level packages in one Python file."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # "training.synth.cli" (import_module, plugin tables, monkeypatch targets), not prose
+            names = [node.value] if re.fullmatch(r"[a-z_]+(\.[a-z_0-9]+)+", node.value) else []
+        out += [f"{path.relative_to(ROOT)}:{node.lineno}: {n}" for n in names  # type: ignore[attr-defined]
+                if n.split(".")[0] in OLD_NAMES]
+    return out
+
+
+def test_no_code_imports_the_old_top_level_names() -> None:
+    """From the repository root `import training` still finds the folder; only engine.* is installed."""
+    found = []
+    for top in ("engine", *MAPPED, "tests", "scripts"):
+        for f in sorted((ROOT / top).rglob("*.py")):
+            if "__pycache__" not in f.parts:
+                found += _old_name_references(f)
+    assert not found, found
+
+
+def test_docs_run_the_installed_module_names() -> None:
+    old = re.compile(r"-m\s+(?:training|export|benchmarks)\.")
+    docs = [ROOT / "README.md", ROOT / "engine" / "default_model" / "MODEL_CARD.md",
+            *(ROOT / "docs").glob("*.md"), *(ROOT / "benchmarks").rglob("*.md")]
+    found = [f"{d.relative_to(ROOT)}: {m.group(0)}" for d in docs for m in old.finditer(d.read_text())]
+    assert not found, found
+
+
+#: Left out of the Docker build context (.dockerignore); the wheel must build without them.
+DOCKER_LEFT_OUT = ("training/synth/data", "benchmarks/results")
+
+
+@pytest.mark.parametrize("context", ["clone", "docker"])
+def test_wheel_installs_only_the_engine_package(tmp_path: Path, context: str) -> None:
+    """A built wheel holds engine/ and its dist-info only, with every source file at its mapped place."""
+    pytest.importorskip("setuptools")
+    src = tmp_path / "src"  # a copy: no stale build/ of the checkout, no clash with a parallel build
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "build", "*.egg-info")
+    for top in ("engine", *MAPPED):
+        shutil.copytree(ROOT / top, src / top, ignore=skip)
+    for f in ("pyproject.toml", "setup.py", "README.md", "LICENSE", "NOTICE"):
+        if (ROOT / f).exists():
+            shutil.copy2(ROOT / f, src / f)
+    if context == "docker":
+        for folder in DOCKER_LEFT_OUT:
+            assert folder in (ROOT / ".dockerignore").read_text().split()
+            shutil.rmtree(src / folder)
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation", "--no-index",
+         "-q", "-w", str(tmp_path / "dist")],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    (wheel,) = (tmp_path / "dist").glob("deid_engine-*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+        top_level = z.read(f"{DIST_INFO}/top_level.txt").decode().split()
+        record = [row.split(",")[0] for row in z.read(f"{DIST_INFO}/RECORD").decode().splitlines() if row]
+    assert top_level == ["engine"]
+    assert {p.split("/")[0] for p in record} == {"engine", DIST_INFO}
+    assert set(record) == names
+    expected = {
+        f"{_installed_name(f.parent, src).replace('.', '/')}/{f.name}"
+        for top in ("engine", *MAPPED) for f in (src / top).rglob("*.py")
+    }
+    assert not expected - names, f"source files missing from the wheel: {sorted(expected - names)[:10]}"
+    data = ["engine/default_model/model.onnx", "engine/training/configs/default.toml",
+            "engine/training/labelmap_data/presidio_i2b2.json",
+            "engine/training/metrics/splits/physionet-dev.json", "engine/benchmarks/README.md"]
+    if context == "clone":
+        data += ["engine/training/synth/data/bases/SHA256SUMS",
+                 "engine/benchmarks/results/cpu-2core-epyc-avx2/report.json"]
+    assert not [d for d in data if d not in names], "package data missing from the wheel"

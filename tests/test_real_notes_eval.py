@@ -10,10 +10,10 @@ import json
 import pytest
 
 from engine.errors import InputError
+from engine.training.evaluate import evaluate_profiled
+from engine.training.metrics.leaks import f_beta, redaction_scores
+from engine.training.metrics.profiles import PROFILES, get_profile
 from engine.types import Span
-from training.evaluate import evaluate_profiled
-from training.metrics.leaks import f_beta, redaction_scores
-from training.metrics.profiles import PROFILES, get_profile
 
 
 def at(text: str, surface: str, label: str, subtype: str | None = None, nth: int = 0) -> Span:
@@ -199,7 +199,7 @@ def test_cli_leaked_out_needs_profile(tmp_path, capsys) -> None:  # noqa: ANN001
 
 
 def test_fixed_split_is_disjoint_and_written_down() -> None:
-    from training.eval_cli import SPLIT_FILE, read_split
+    from engine.training.eval_cli import SPLIT_FILE, read_split
 
     tune, report = read_split("tune"), read_split("report")
     assert not tune & report

@@ -17,7 +17,7 @@ def test_recovered_checkpoint_matches_the_artifact(
     from transformers import BertForTokenClassification
 
     from engine.artifacts import load_artifacts
-    from export.recover import recover_checkpoint, recover_state_dict
+    from engine.export.recover import recover_checkpoint, recover_state_dict
 
     out = recover_checkpoint(
         tiny_artifact_int8, tmp_path / "rec", num_heads=TINY_CONFIG["num_attention_heads"]

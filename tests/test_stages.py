@@ -189,7 +189,7 @@ def test_a_stage_from_an_entry_point_is_found(
 
 
 def test_the_ablation_walks_the_stage_list() -> None:
-    from training.metrics.engine_runs import ABLATION_STEPS
+    from engine.training.metrics.engine_runs import ABLATION_STEPS
 
     lists = [default_stages(layers) for _, layers in ABLATION_STEPS]
     assert lists[0] == ("model.v1",) and lists[-1] == default_stages(LayersConfig())

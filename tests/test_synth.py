@@ -14,10 +14,10 @@ pytest.importorskip("faker")
 
 from engine.errors import AlignmentError  # noqa: E402
 from engine.labels import MODEL_SUBTYPES, category_of  # noqa: E402
-from training.synth import formats as F  # noqa: E402
-from training.synth.bases import scrub  # noqa: E402
-from training.synth.builder import NoteBuilder  # noqa: E402
-from training.synth.generate import GENERATOR_VERSION, Generator, corpus_stats  # noqa: E402
+from engine.training.synth import formats as F  # noqa: E402
+from engine.training.synth.bases import scrub  # noqa: E402
+from engine.training.synth.builder import NoteBuilder  # noqa: E402
+from engine.training.synth.generate import GENERATOR_VERSION, Generator, corpus_stats  # noqa: E402
 
 ACI_NOTE = (
     "CHIEF COMPLAINT\n\nBack pain.\n\nHISTORY OF PRESENT ILLNESS\n\nMartha Collins is a 50-year-old female "
@@ -240,7 +240,7 @@ def test_builder_rejects_bad_spans() -> None:
 
 
 def test_presidio_templates_map_to_placeholders() -> None:
-    from training.synth.presidio import to_placeholders
+    from engine.training.synth.presidio import to_placeholders
 
     assert (
         to_placeholders("Hi {{prefix_male}} {{last_name}}, {{building_number}} {{street_name}}")
@@ -250,7 +250,7 @@ def test_presidio_templates_map_to_placeholders() -> None:
 
 
 def test_gazetteer_flags_unlabelled_names_not_eponyms() -> None:
-    from training.synth.gazetteer import Gazetteer
+    from engine.training.synth.gazetteer import Gazetteer
 
     g = Gazetteer.cached()
     assert g.flags("He was seen by Betty Ross in Cheyenne, Wyoming.") == [
@@ -272,7 +272,7 @@ def test_new_styles_present(train_docs: list[dict]) -> None:
 def test_cli_writes_corpus_and_stats(data_dir: Path, tmp_path: Path) -> None:
     import argparse
 
-    from training.synth.cli import main, register
+    from engine.training.synth.cli import main, register
 
     out = tmp_path / "synth"
     assert main(["--out", str(out), "--n-train", "40", "--n-dev", "10", "--data-dir", str(data_dir)]) == 0
@@ -287,7 +287,7 @@ def test_cli_writes_corpus_and_stats(data_dir: Path, tmp_path: Path) -> None:
 
 
 def test_eponym_surnames_are_doctors_in_train(train_gen: Generator) -> None:
-    from training.synth.persona import EPONYM_SURNAMES, Persona
+    from engine.training.synth.persona import EPONYM_SURNAMES, Persona
 
     p = Persona.draw(train_gen.pools, random.Random(5))
     names = {p.fill("EPONYM_DOCTOR")[0] for _ in range(200)}

@@ -12,10 +12,10 @@ import pytest
 from engine.errors import ConfigError
 from engine.labels import bio_labels
 from engine.text.tokenize import TextTokenizer
+from engine.training.align import IGNORE
+from engine.training.config import TrainConfig
+from engine.training.dataset import AnnotatedDoc, build_windows
 from engine.types import Span
-from training.align import IGNORE
-from training.config import TrainConfig
-from training.dataset import AnnotatedDoc, build_windows
 
 NAMES = ["John Smith", "Mary O'Neil", "Xai Dunn", "Peter Foley"]
 
@@ -104,7 +104,7 @@ def test_windows_match_inference(tok: TextTokenizer) -> None:
     ],
 )
 def test_attention_kernel(overrides: list[str], device: str, kernel: str) -> None:
-    from training.train import attention_kernel
+    from engine.training.train import attention_kernel
 
     assert attention_kernel(TrainConfig.from_overrides(overrides), device) == kernel
 
@@ -115,7 +115,7 @@ def test_tiny_end_to_end(tmp_path: Path) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from tiny_model import build_tiny_checkpoint
 
-    from training.train import train
+    from engine.training.train import train
 
     base = build_tiny_checkpoint(tmp_path / "base")
     train_p = write_jsonl(tmp_path / "train.jsonl", 10, 6, seed=1)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training.synth.generate import DATA_DIR_ENV, DEFAULT_DATA_DIR, resolve_data_dir
+from engine.training.synth.generate import DATA_DIR_ENV, DEFAULT_DATA_DIR, resolve_data_dir
 
 BASES = Path(__file__).resolve().parents[1] / "training" / "synth" / "data" / "bases"
 

@@ -1,9 +1,9 @@
 """Annotated documents -> model windows with label ids, exactly as inference windows them.
 
 Each document is tokenised once with :class:`~engine.text.tokenize.TextTokenizer` (no special tokens),
-labelled with :func:`training.align.align_labels`, and cut with :func:`engine.text.windows.make_windows`
-using the same ``max_length``/``stride`` the engine will use. Every window is ``[CLS] tokens [SEP]``;
-the special tokens get ``-100``.
+labelled with :func:`engine.training.align.align_labels`, and cut with
+:func:`engine.text.windows.make_windows` using the same ``max_length``/``stride`` the engine will
+use. Every window is ``[CLS] tokens [SEP]``; the special tokens get ``-100``.
 
 Design choice: labels inside a window but outside its *core* are trained too. The core only decides
 which window's prediction inference trusts; the labels in the overlap are still correct labels, and a
@@ -31,13 +31,13 @@ import numpy as np
 from engine.errors import InputError
 from engine.text.tokenize import TextTokenizer
 from engine.text.windows import make_windows
+from engine.training.align import IGNORE, AlignmentReport, Policy, align_labels
 from engine.types import Span
-from training.align import IGNORE, AlignmentReport, Policy, align_labels
 
 
 @dataclass(frozen=True)
 class AnnotatedDoc:
-    """Minimal stand-in for ``training.corpora.AnnotatedDocument`` (same attribute names)."""
+    """Minimal stand-in for ``engine.training.corpora.AnnotatedDocument`` (same attribute names)."""
 
     id: str
     text: str
@@ -63,18 +63,20 @@ def _read_jsonl(path: Path) -> Iterator[AnnotatedDoc]:
 
 
 def load_corpus(path: str | Path, fmt: str = "jsonl") -> Iterator[Any]:
-    """Read annotated documents; uses ``training.corpora.read_corpus`` when it is available.
+    """Read annotated documents; uses ``engine.training.corpora.read_corpus`` when it is available.
 
     The fallback reads only the JSONL interchange format.
     """
     try:
-        from training.corpora import read_corpus
+        from engine.training.corpora import read_corpus
     except ImportError:
         read_corpus = None
     if read_corpus is not None:
         return iter(read_corpus(path, fmt))
     if fmt != "jsonl":
-        raise InputError("E911", f"no reader for format {fmt!r}", fix="training.corpora is needed for it.")
+        raise InputError(
+            "E911", f"no reader for format {fmt!r}", fix="engine.training.corpora is needed for it."
+        )
     p = Path(path)
     if not p.is_file():
         raise InputError(

@@ -7,7 +7,7 @@ Example:
     $ deid eval --gold "$DEID_DATA_DIR/physionet-dev/notes.jsonl" --model default --profile physionet \
           --split report --leaked-out /tmp/leaked.jsonl
 
-Gold and predictions may be in any format :func:`training.corpora.read_corpus` reads and are matched
+Gold and predictions may be in any format :func:`engine.training.corpora.read_corpus` reads and are matched
 by document id. Without ``--out-md`` the markdown report goes to stdout.
 """
 
@@ -48,7 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="drop (and report) gold annotations whose text does not match instead of failing")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="engine config override for --model, e.g. --set decode.o_threshold=0.9 (repeatable)")
-    p.add_argument("--profile", help="score under a corpus's conventions (training.metrics.profiles): "
+    p.add_argument("--profile", help="score under a corpus's conventions (engine.training.metrics.profiles): "
                    "i2b2, or physionet (ages over 89 only, professions not annotated, LOCATION without "
                    "subtype); adds binary token / overlap-entity scores, F2 and leaked mentions")
     part = p.add_mutually_exclusive_group()
@@ -85,9 +85,9 @@ def _engine_config(args: argparse.Namespace):  # noqa: ANN202 - EngineConfig
 
 def evaluate_files(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """Read, predict if asked, and score; returns ``(EvalReport or AblationReport, meta)``."""
-    from training.corpora import AlignmentReport, read_corpus
-    from training.evaluate import evaluate_spans
-    from training.labelmaps import apply_labelmap, get_labelmap
+    from engine.training.corpora import AlignmentReport, read_corpus
+    from engine.training.evaluate import evaluate_spans
+    from engine.training.labelmaps import apply_labelmap, get_labelmap
 
     if args.ablation and not args.model:
         raise InputError("E392", "--ablation needs --model", fix='Add --model default (or an artifact dir).')
@@ -121,7 +121,7 @@ def evaluate_files(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     if issues.issues:
         print(issues.summary(), file=sys.stderr)
     if args.model:
-        from training.metrics.engine_runs import evaluate_engine, run_ablation
+        from engine.training.metrics.engine_runs import evaluate_engine, run_ablation
 
         config = _engine_config(args)
         meta.update(
@@ -132,8 +132,8 @@ def evaluate_files(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         if args.ablation:
             return run_ablation(gold_docs, config), meta
         if getattr(args, "profile", None):
-            from training.evaluate import evaluate_profiled
-            from training.metrics.engine_runs import predict_spans
+            from engine.training.evaluate import evaluate_profiled
+            from engine.training.metrics.engine_runs import predict_spans
 
             pred_spans = predict_spans(gold_docs, config)
             return evaluate_profiled({d.id: d.spans for d in gold_docs}, pred_spans,
@@ -162,7 +162,7 @@ def evaluate_files(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
               file=sys.stderr)
     meta.update(pred=str(args.pred), pred_text_differs=differs, pred_engine_errors=failed)
     if getattr(args, "profile", None):
-        from training.evaluate import evaluate_profiled
+        from engine.training.evaluate import evaluate_profiled
 
         return evaluate_profiled({d.id: d.spans for d in gold_docs}, pred, gold_text, args.profile), meta
     report = evaluate_spans({d.id: d.spans for d in gold_docs}, pred, gold_text)

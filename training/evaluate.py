@@ -8,7 +8,7 @@ the i2b2 2014 papers report:
 * levels ``subtype`` (DOCTOR, CITY, ...), ``category`` (NAME, LOCATION, ...) and ``binary``
   (PHI vs not);
 * scopes ``all`` and ``hipaa`` (spans of :data:`engine.labels.NON_HIPAA_SUBTYPES` removed on both sides);
-* micro (pooled counts) and macro (mean over documents) averages — see :mod:`training.metrics.scores`;
+* micro (pooled counts) and macro (mean over documents) averages — see :mod:`engine.training.metrics.scores`;
 * per-category and per-subtype tables and a confusion matrix with Missing/Spurious.
 
 Example:
@@ -29,10 +29,9 @@ from typing import Any
 
 from engine.errors import InputError
 from engine.labels import NON_HIPAA_SUBTYPES
-from engine.types import Span
-from training.corpora.base import word_offsets
-from training.metrics.confusion import ConfusionMatrix
-from training.metrics.matching import (
+from engine.training.corpora.base import word_offsets
+from engine.training.metrics.confusion import ConfusionMatrix
+from engine.training.metrics.matching import (
     Counts,
     KeyFn,
     binary,
@@ -42,8 +41,9 @@ from training.metrics.matching import (
     strict_counts,
     token_counts,
 )
-from training.metrics.render import report_markdown  # render imports this module for types only
-from training.metrics.scores import Averages, Score, macro
+from engine.training.metrics.render import report_markdown  # render imports this module for types only
+from engine.training.metrics.scores import Averages, Score, macro
+from engine.types import Span
 
 MODES = ("strict", "relaxed", "token")
 LEVELS: dict[str, KeyFn] = {"subtype": by_subtype, "category": by_category, "binary": binary}
@@ -271,7 +271,7 @@ class ProfiledReport:
     """An :class:`EvalReport` under a corpus's conventions, with the redaction-centred scores first.
 
     Attributes:
-        profile: the :class:`~training.metrics.profiles.EvalProfile` name.
+        profile: the :class:`~engine.training.metrics.profiles.EvalProfile` name.
         report: the i2b2-style scores of the in-scope, normalised spans.
         redaction: binary token / overlap-entity scores and the leaked mentions.
         out_of_scope: predicted spans the corpus cannot judge, per category (removed before scoring).
@@ -304,7 +304,7 @@ def evaluate_profiled(
     texts: Mapping[str, str],
     profile: str = "i2b2",
 ) -> ProfiledReport:
-    """Score under a named profile (:data:`training.metrics.profiles.PROFILES`).
+    """Score under a named profile (:data:`engine.training.metrics.profiles.PROFILES`).
 
     Example:
         >>> text = "pt 65 yo, sister Mary in"
@@ -313,8 +313,8 @@ def evaluate_profiled(
         >>> r.out_of_scope, [m.text for m in r.redaction.leaked]
         ({'AGE': 1}, ['Mary'])
     """
-    from training.metrics.leaks import redaction_scores
-    from training.metrics.profiles import get_profile
+    from engine.training.metrics.leaks import redaction_scores
+    from engine.training.metrics.profiles import get_profile
 
     prof = get_profile(profile)
     _check_ids(gold, pred)

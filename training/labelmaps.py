@@ -13,7 +13,7 @@ drops the span. Optional regex rules refine a target by the span's surface text 
 
 Example:
     >>> from engine.types import Span
-    >>> from training.corpora import AnnotatedDocument
+    >>> from engine.training.corpora import AnnotatedDocument
     >>> spans = (Span(0, 3, "NOMBRE_SUJETO_ASISTENCIA"), Span(5, 10, "TERRITORIO"))
     >>> doc = AnnotatedDocument("d", "Ana, 28046", spans)
     >>> [(s.label, s.subtype) for s in apply_labelmap(doc, get_labelmap("meddocan->i2b2.v1")).spans]
@@ -31,7 +31,7 @@ from typing import Literal
 
 from engine.errors import ConfigError
 from engine.labels import SUBTYPE_ALIASES, SUBTYPE_TO_CATEGORY
-from training.corpora.base import AnnotatedDocument
+from engine.training.corpora.base import AnnotatedDocument
 
 Target = tuple[str, str | None] | None
 
@@ -80,7 +80,7 @@ def load_labelmap_json(text: str, source: str = "<string>") -> LabelMap:
 
 
 def _from_package(filename: str) -> LabelMap:
-    text = resources.files("training.labelmap_data").joinpath(filename).read_text(encoding="utf-8")
+    text = resources.files("engine.training.labelmap_data").joinpath(filename).read_text(encoding="utf-8")
     return load_labelmap_json(text, filename)
 
 

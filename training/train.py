@@ -30,9 +30,9 @@ import numpy as np
 from engine.errors import ConfigError, DeviceError, missing_extra
 from engine.labels import MODEL_SUBTYPES, bio_labels
 from engine.text.tokenize import TextTokenizer
-from training.align import IGNORE
-from training.config import TrainConfig
-from training.dataset import (
+from engine.training.align import IGNORE
+from engine.training.config import TrainConfig
+from engine.training.dataset import (
     build_windows,
     corpus_types,
     load_corpus,

@@ -1,4 +1,4 @@
-"""``deid train``: a thin argparse wrapper over :func:`training.train.train`.
+"""``deid train``: a thin argparse wrapper over :func:`engine.training.train.train`.
 
 Example:
     $ deid train --config training/configs/default.toml --set train.max_steps=50 --set eval.steps=25
@@ -61,13 +61,13 @@ def _overrides(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Build the config, train, print the final dev metrics as JSON; returns the exit code."""
-    from training.config import TrainConfig
+    from engine.training.config import TrainConfig
 
     cfg = TrainConfig.from_file(args.config, _overrides(args))
     if args.print_config:
         print(json.dumps(cfg.model_dump(mode="json"), indent=1))
         return 0
-    from training.train import train
+    from engine.training.train import train
 
     result = train(cfg)
     print(
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Standalone entry point (``python -m training.train_cli ...``)."""
+    """Standalone entry point (``python -m engine.training.train_cli ...``)."""
     parser = argparse.ArgumentParser(prog="deid")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

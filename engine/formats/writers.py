@@ -1,6 +1,6 @@
 """Span writers for ``deid detect --format``: JSONL, i2b2 2014 XML, BRAT standoff, CoNLL BIO.
 
-The same formats as :mod:`training.corpora` reads (its readers parse these outputs back to the
+The same formats as :mod:`engine.training.corpora` reads (its readers parse these outputs back to the
 same spans; ``tests/test_formats.py`` checks it), written by the engine itself so that the engine
 never imports ``training``. Each writer keeps the original text: they are review and training
 formats, not hand-off ones (``deid redact`` output is).

@@ -5,7 +5,7 @@ spans would change with the batch size, the chunking, the input order or the wor
 rules make a call batch-invariant: every window is padded to a width that depends on its own length
 only (its length plus the two special tokens, rounded up to :data:`PAD_MULTIPLE`), and only windows
 of the same width share a call. With a graph whose activation scales are fixed (float, fp16, or
-int8 with frozen scales, see ``export.freeze_scales``), each row is then computed exactly as it
+int8 with frozen scales, see ``engine.export.freeze_scales``), each row is then computed exactly as it
 would be alone. A dynamically quantised int8 graph computes one activation scale over the whole
 call, so the engine runs such a graph one window per call (``batch_size=1``).
 

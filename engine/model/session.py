@@ -15,7 +15,7 @@ from engine.errors import ArtifactError, DeviceError
 
 #: onnxruntime graph rewrites a CPU session must not apply. ``SkipLayerNormFusion`` would turn each
 #: residual ``Add`` + ``LayerNormalization`` back into ``SkipLayerNormalization``, whose CPU kernel is
-#: about 2.7x slower than the pair (``python -m benchmarks.probes layernorm``). CUDA sessions keep the
+#: about 2.7x slower than the pair (``python -m engine.benchmarks.probes layernorm``). CUDA sessions keep the
 #: fusion (applied at graph_optimization 'extended' or 'all').
 CPU_DISABLED_OPTIMIZERS: tuple[str, ...] = ("SkipLayerNormFusion",)
 

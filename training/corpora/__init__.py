@@ -1,19 +1,19 @@
 """Corpus readers and writers: i2b2 2014 XML, BRAT standoff, JSONL interchange, CoNLL BIO.
 
 Example:
-    >>> from training.corpora import read_corpus, write_corpus, FORMATS
+    >>> from engine.training.corpora import read_corpus, write_corpus, FORMATS
     >>> sorted(FORMATS)
     ['brat', 'conll', 'i2b2', 'jsonl']
 """
 
-from training.corpora.base import (
+from engine.training.corpora.base import (
     AlignmentIssue,
     AlignmentReport,
     AnnotatedDocument,
     SurfaceChecker,
     word_offsets,
 )
-from training.corpora.registry import (
+from engine.training.corpora.registry import (
     FORMATS,
     CorpusFormat,
     get_format,

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from engine.errors import InputError
 from engine.labels import label_and_subtype
+from engine.training.corpora.base import GOLD_SOURCE, AnnotatedDocument, SurfaceChecker
 from engine.types import Span
-from training.corpora.base import GOLD_SOURCE, AnnotatedDocument, SurfaceChecker
 
 _SKIPPED_PREFIXES = ("#", "A", "M", "R", "E", "N", "*")
 

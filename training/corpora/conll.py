@@ -29,8 +29,8 @@ from pathlib import Path
 from engine.errors import AlignmentError, InputError
 from engine.formats.writers import format_conll as engine_format_conll
 from engine.labels import label_and_subtype, split_tag
+from engine.training.corpora.base import GOLD_SOURCE, AnnotatedDocument, SurfaceChecker
 from engine.types import Span
-from training.corpora.base import GOLD_SOURCE, AnnotatedDocument, SurfaceChecker
 
 DOCSTART = "-DOCSTART-"
 _COMMENT_RE = re.compile(r"^# (doc_id|group) = (.*)$")

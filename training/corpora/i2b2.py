@@ -34,8 +34,8 @@ from xml.sax.saxutils import quoteattr, unescape
 
 from engine.errors import InputError
 from engine.labels import SUBTYPE_TO_CATEGORY, normalize_subtype
+from engine.training.corpora.base import GOLD_SOURCE, AnnotatedDocument, SurfaceChecker
 from engine.types import Span
-from training.corpora.base import GOLD_SOURCE, AnnotatedDocument, SurfaceChecker
 
 _TEXT_RE = re.compile(r"<TEXT>(.*?)</TEXT>", re.DOTALL)
 _CDATA_RE = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InputError
+from engine.training.corpora.base import GOLD_SOURCE, AnnotatedDocument, SurfaceChecker
 from engine.types import Span
-from training.corpora.base import GOLD_SOURCE, AnnotatedDocument, SurfaceChecker
 
 
 def parse_jsonl_line(

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import InputError
-from training.corpora.base import AlignmentReport, AnnotatedDocument, SurfaceChecker
-from training.corpora.brat import read_brat, write_brat
-from training.corpora.conll import read_conll, write_conll
-from training.corpora.i2b2 import read_i2b2, write_i2b2
-from training.corpora.jsonl import read_jsonl, write_jsonl
+from engine.training.corpora.base import AlignmentReport, AnnotatedDocument, SurfaceChecker
+from engine.training.corpora.brat import read_brat, write_brat
+from engine.training.corpora.conll import read_conll, write_conll
+from engine.training.corpora.i2b2 import read_i2b2, write_i2b2
+from engine.training.corpora.jsonl import read_jsonl, write_jsonl
 
 Reader = Callable[[str | Path, SurfaceChecker], Iterator[AnnotatedDocument]]
 Writer = Callable[[Iterable[AnnotatedDocument], str | Path], None]

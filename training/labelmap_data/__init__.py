@@ -1,1 +1,1 @@
-"""Label map data files (JSON), loaded by :mod:`training.labelmaps`."""
+"""Label map data files (JSON), loaded by :mod:`engine.training.labelmaps`."""

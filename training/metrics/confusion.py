@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.training.metrics.matching import KeyFn, by_subtype, relaxed_pairs
 from engine.types import Span
-from training.metrics.matching import KeyFn, by_subtype, relaxed_pairs
 
 MISSING = "Missing"
 SPURIOUS = "Spurious"

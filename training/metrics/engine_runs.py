@@ -15,9 +15,9 @@ from typing import Any
 
 from engine.config import EngineConfig, LayersConfig
 from engine.errors import DetectionError
+from engine.training.corpora.base import AnnotatedDocument
+from engine.training.evaluate import EvalReport, evaluate_spans
 from engine.types import Span
-from training.corpora.base import AnnotatedDocument
-from training.evaluate import EvalReport, evaluate_spans
 
 _LAYER_ORDER = ("model", "templates", "lists", "extraction", "propagation")
 

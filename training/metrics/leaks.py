@@ -10,7 +10,7 @@ scores, per document and pooled:
 * **leaked mentions**: gold mentions none of whose tokens is redacted;
 * per gold category: mentions, leaked, token recall; per predicted category: spans, token precision.
 
-Tokens are the :func:`training.corpora.word_offsets` tokens (whitespace/punctuation split) that hold a
+Tokens are the :func:`engine.training.corpora.word_offsets` tokens (whitespace/punctuation split) that hold a
 letter or digit: a redacted '.' between a first name and a last name, or the '/' of a date, says nothing
 about PHI, so punctuation tokens are not scored.
 
@@ -31,9 +31,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.training.corpora.base import word_offsets
+from engine.training.metrics.scores import Score
 from engine.types import Span
-from training.corpora.base import word_offsets
-from training.metrics.scores import Score
 
 
 def f_beta(precision: float, recall: float, beta: float = 2.0) -> float:

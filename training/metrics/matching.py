@@ -5,7 +5,7 @@ Three modes, following the i2b2 2014 scorer:
 * ``strict``: start, end and type all equal (sets: duplicates count once).
 * ``relaxed``: type and start equal, ends within ``RELAXED_END_TOLERANCE`` (2) characters; matched
   one-to-one, closest end first.
-* ``token``: whitespace/punctuation tokens (:func:`training.corpora.word_offsets`); a token takes the
+* ``token``: whitespace/punctuation tokens (:func:`engine.training.corpora.word_offsets`); a token takes the
   type of the first span overlapping it. Same type on both sides is a tp; otherwise the predicted type
   (if any) scores a fp and the gold type (if any) a fn.
 
@@ -26,8 +26,8 @@ import bisect
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+from engine.training.corpora.base import word_offsets
 from engine.types import Span
-from training.corpora.base import word_offsets
 
 RELAXED_END_TOLERANCE = 2
 
@@ -118,7 +118,7 @@ def _pos(s: Span) -> tuple[int, int, str, str]:
 def token_types(tokens: Sequence[tuple[int, int]], spans: Sequence[Span], key: KeyFn) -> list[str | None]:
     """Per token, the key of the first (by start) span overlapping it, or ``None``.
 
-    Tokens must be sorted and non-overlapping (as :func:`~training.corpora.word_offsets` returns them).
+    Tokens must be sorted and non-overlapping (as :func:`~engine.training.corpora.word_offsets` returns them).
     """
     out: list[str | None] = [None] * len(tokens)
     starts = [a for a, _ in tokens]
@@ -135,7 +135,7 @@ def token_counts(
     text: str, gold: Sequence[Span], pred: Sequence[Span], key: KeyFn,
     tokens: Sequence[tuple[int, int]] | None = None,
 ) -> Counts:
-    """Token-level counts over :func:`~training.corpora.word_offsets` tokens (``tokens`` reuses them)."""
+    """Token-level counts over :func:`~engine.training.corpora.word_offsets` tokens (``tokens``: reused)."""
     toks = word_offsets(text) if tokens is None else tokens
     out = _new()
     for g, p in zip(token_types(toks, gold, key), token_types(toks, pred, key), strict=True):
@@ -150,7 +150,7 @@ def token_counts(
 
 
 def bio_tags(text: str, spans: Sequence[Span], key: KeyFn = by_subtype) -> tuple[list[str], list[str]]:
-    """The BIO view of a document: (tokens, tags) over :func:`~training.corpora.word_offsets` tokens.
+    """The BIO view of a document: (tokens, tags) over :func:`~engine.training.corpora.word_offsets` tokens.
 
     A token takes the first span overlapping it; it is ``B-`` when it is that span's first token.
     Used to cross-check strict entity scores against seqeval on token-aligned spans.

@@ -1,8 +1,8 @@
-"""Markdown rendering of an :class:`~training.evaluate.EvalReport` (summary, Tables 4-6 and 8 style).
+"""Markdown rendering of an :class:`~engine.training.evaluate.EvalReport` (summary, Tables 4-6 and 8 style).
 
 Example:
     >>> from engine.types import Span
-    >>> from training.evaluate import evaluate_spans
+    >>> from engine.training.evaluate import evaluate_spans
     >>> md = evaluate_spans({"a": [Span(0, 2, "AGE", "AGE")]}, {"a": []}).to_markdown()
     >>> md.splitlines()[0]
     '## Summary'
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from training.metrics.scores import Averages, Score
+from engine.training.metrics.scores import Averages, Score
 
 if TYPE_CHECKING:
-    from training.evaluate import EvalReport, TypeScores
+    from engine.training.evaluate import EvalReport, TypeScores
 
 
 def _pct(x: float) -> str:

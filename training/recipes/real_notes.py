@@ -18,8 +18,8 @@ The PhysioNet notes are GPL (their ``COPYING``): the model card names them; the 
 real (surrogate-PHI) notes and stay out of the repository.
 
 Example:
-    $ python -m training.recipes.real_notes --data-dir "$DEID_DATA_DIR" --synth data/ft-synth/train.jsonl \\
-          --out data/ft
+    $ python -m engine.training.recipes.real_notes --data-dir "$DEID_DATA_DIR" \\
+        --synth data/ft-synth/train.jsonl --out data/ft
     # -> data/ft/stage1.jsonl, data/ft/stage2.jsonl (see the model card for the train commands)
 """
 
@@ -36,7 +36,7 @@ from typing import Any
 def tune_notes(data_dir: Path) -> list[dict[str, Any]]:
     """TUNE notes with gold spans plus silver AGE spans (ages the corpus leaves unannotated)."""
     from engine import Deidentifier, EngineConfig
-    from training.eval_cli import read_split
+    from engine.training.eval_cli import read_split
 
     tune = read_split("tune")
     path = data_dir / "physionet-dev" / "notes.jsonl"
@@ -115,11 +115,11 @@ def build(data_dir: Path, synth: Path, out: Path) -> tuple[Path, Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m training.recipes.real_notes --data-dir DIR --synth FILE --out DIR``."""
+    """``python -m engine.training.recipes.real_notes --data-dir DIR --synth FILE --out DIR``."""
     import os
 
     p = argparse.ArgumentParser(
-        prog="python -m training.recipes.real_notes", description=__doc__.split("\n")[0]
+        prog="python -m engine.training.recipes.real_notes", description=__doc__.split("\n")[0]
     )
     p.add_argument(
         "--data-dir", default=os.environ.get("DEID_DATA_DIR"), help="folder holding physionet-dev/"

@@ -14,12 +14,18 @@ How a document is made (``generate.Generator.document``):
    from segments (``builder.py``) so every span is exact: ``text[start:end]`` is the inserted value.
 
 Example:
-    >>> from training.synth import Generator
+    >>> from engine.training.synth import Generator
     >>> doc = Generator.load("dev", seed=13).document(0)  # doctest: +SKIP
     >>> sorted(doc)
     ['group', 'id', 'meta', 'spans', 'text']
 """
 
-from training.synth.generate import GENERATOR_VERSION, Generator, corpus_stats, generate_split, write_jsonl
+from engine.training.synth.generate import (
+    GENERATOR_VERSION,
+    Generator,
+    corpus_stats,
+    generate_split,
+    write_jsonl,
+)
 
 __all__ = ["GENERATOR_VERSION", "Generator", "corpus_stats", "generate_split", "write_jsonl"]

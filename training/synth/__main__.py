@@ -1,7 +1,7 @@
-"""``python -m training.synth --out data/synth --n-train 20000 --n-dev 1500 --seed 13``."""
+"""``python -m engine.training.synth --out data/synth --n-train 20000 --n-dev 1500 --seed 13``."""
 
 import sys
 
-from training.synth.cli import main
+from engine.training.synth.cli import main
 
 sys.exit(main())

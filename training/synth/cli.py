@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """Arguments shared by ``deid synth`` and ``python -m training.synth``."""
+    """Arguments shared by ``deid synth`` and ``python -m engine.training.synth``."""
     p.add_argument("--out", type=Path, default=Path("data/synth"), help="output folder")
     p.add_argument("--n-train", type=int, default=20000, help="number of train documents")
     p.add_argument("--n-dev", type=int, default=1500, help="number of dev documents")
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     import time
 
-    from training.synth.generate import (
+    from engine.training.synth.generate import (
         GENERATOR_VERSION,
         corpus_stats,
         generate_split,
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python -m training.synth``."""
-    p = argparse.ArgumentParser(prog="python -m training.synth", description=__doc__)
+    """Entry point of ``python -m engine.training.synth``."""
+    p = argparse.ArgumentParser(prog="python -m engine.training.synth", description=__doc__)
     add_arguments(p)
     return run(p.parse_args(argv))

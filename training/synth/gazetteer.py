@@ -1,4 +1,4 @@
-"""Find PHI-looking proper nouns that :func:`training.synth.bases.scrub` cannot label.
+"""Find PHI-looking proper nouns that :func:`engine.training.synth.bases.scrub` cannot label.
 
 Base texts sometimes name third parties ("seen by Betty Ross, PA-C", "showering in Cheyenne,
 Wyoming"). We cannot label those reliably, and leaving them unlabelled teaches the model to skip

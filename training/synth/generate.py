@@ -20,16 +20,16 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.synth import formats as F
-from training.synth import templates as T
-from training.synth.bases import BaseNote, load_bases, paragraphs, scrub
-from training.synth.builder import NoteBuilder
-from training.synth.clinical import icu_note, progress_note
-from training.synth.gazetteer import Gazetteer
-from training.synth.persona import Persona
-from training.synth.presidio import load_presidio_templates
-from training.synth.styles import STYLE_WEIGHTS, pick_case, pipe_header
-from training.synth.surrogates import Pools, cached_pools
+from engine.training.synth import formats as F
+from engine.training.synth import templates as T
+from engine.training.synth.bases import BaseNote, load_bases, paragraphs, scrub
+from engine.training.synth.builder import NoteBuilder
+from engine.training.synth.clinical import icu_note, progress_note
+from engine.training.synth.gazetteer import Gazetteer
+from engine.training.synth.persona import Persona
+from engine.training.synth.presidio import load_presidio_templates
+from engine.training.synth.styles import STYLE_WEIGHTS, pick_case, pipe_header
+from engine.training.synth.surrogates import Pools, cached_pools
 
 GENERATOR_VERSION = "synth-1.3.0"
 #: The vendored bases (ACI-Bench and MTS-Dialog notes, presidio-research templates; CC BY 4.0 / MIT,

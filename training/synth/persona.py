@@ -15,8 +15,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from training.synth import formats as F
-from training.synth.surrogates import Pools, split_of
+from engine.training.synth import formats as F
+from engine.training.synth.surrogates import Pools, split_of
 
 #: Surnames that are also eponyms or clinical words: as names they are PHI, in "Foley catheter" not.
 EPONYM_SURNAMES = tuple(

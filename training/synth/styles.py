@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 
-from training.synth import formats as F
-from training.synth.persona import Persona
+from engine.training.synth import formats as F
+from engine.training.synth.persona import Persona
 
 #: Share of each document style in the corpus (no_phi gives the ~8% PHI-free notes).
 STYLE_WEIGHTS: dict[str, float] = {

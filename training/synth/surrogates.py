@@ -19,7 +19,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass, field
 
-from training.synth.nationalities import demonyms
+from engine.training.synth.nationalities import demonyms
 
 #: Faker person locales whose names are in Latin script, with sampling weights (US names dominate).
 NAME_LOCALES: dict[str, float] = {

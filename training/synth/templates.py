@@ -1,6 +1,6 @@
 """Own templates: PHI-bearing sentences, note headers, sign-offs, ICU nursing lines, short queries.
 
-Placeholders are ``{KIND}`` (see :meth:`training.synth.persona.Persona.fill`). Literal text around
+Placeholders are ``{KIND}`` (see :meth:`engine.training.synth.persona.Persona.fill`). Literal text around
 them is never PHI; confusables (Foley, Parkinson, HR 88, 2130, PT, MS) are written in on purpose.
 
 Example:

@@ -1,7 +1,7 @@
 """The i2b2 2014 de-identification metric as a Hugging Face ``evaluate`` module.
 
 A thin wrapper: every number comes from the project's own scorer,
-:func:`training.evaluate.evaluate_spans` (strict, relaxed and token matching; subtype, category and
+:func:`engine.training.evaluate.evaluate_spans` (strict, relaxed and token matching; subtype, category and
 binary levels; all PHI and the HIPAA subset; micro and macro averages). It loads offline from its
 directory, with the project installed (``pip install -e .`` or the wheel)::
 
@@ -27,8 +27,8 @@ from typing import Any
 import datasets
 import evaluate
 
+from engine.training.evaluate import MODES, evaluate_spans
 from engine.types import Span
-from training.evaluate import MODES, evaluate_spans
 
 _CITATION = """\
 @article{stubbs2015automated,
@@ -71,7 +71,7 @@ def _spans(doc: list[dict[str, Any]]) -> list[Span]:
 
 
 def flat_scores(report: Any) -> dict[str, float]:
-    """The flat micro scores of an :class:`~training.evaluate.EvalReport` (keys as documented)."""
+    """The flat micro scores of an :class:`~engine.training.evaluate.EvalReport` (keys as documented)."""
     out: dict[str, float] = {}
     for scope, prefix in ((report.all, ""), (report.hipaa, "hipaa_")):
         for level in ("subtype", "category", "binary"):
@@ -89,7 +89,7 @@ def flat_scores(report: Any) -> dict[str, float]:
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class I2b2Deid(evaluate.Metric):
-    """i2b2 2014 de-identification scores through :func:`training.evaluate.evaluate_spans`."""
+    """i2b2 2014 de-identification scores through :func:`engine.training.evaluate.evaluate_spans`."""
 
     def _info(self) -> evaluate.MetricInfo:
         return evaluate.MetricInfo(
